@@ -1,0 +1,3 @@
+from make_book.cli import main
+
+main()

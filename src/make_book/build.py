@@ -1,0 +1,165 @@
+"""The build: the only place that knows the order of the stages.
+
+Phase one renders every artifact in memory (tomes in parallel worker processes); phase two writes
+them atomically. A failure in phase one writes nothing, so earlier artifacts stay as they were.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import multiprocessing
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from make_book.assemble import assemble
+from make_book.config import Config, load_config
+from make_book.epub import build_epub
+from make_book.errors import Diagnostic, MakeBookError
+from make_book.fonts import check_coverage
+from make_book.model import Book, Tome
+from make_book.output import write_atomic
+from make_book.pdf import lay_out, write_pdf
+from make_book.release import write_release_files
+
+FORMATS = ("epub", "pdf")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    manuscript_dir: Path
+    out_dir: Path
+    tomes: tuple[int, ...] = ()
+    formats: tuple[str, ...] = FORMATS
+    strict: bool = False
+    jobs: int = 0  # 0: one per available core
+
+
+@dataclass(frozen=True)
+class RenderedTome:
+    number: int
+    files: dict[str, bytes]
+    pages: int
+    seconds: dict[str, float]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    tome: int
+    format: str
+    pages: int
+    words: int
+    texts: int
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    artifacts: tuple[Artifact, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+
+def artifact_name(config: Config, tome: int, fmt: str) -> str:
+    return f"{config.meta.slug}-tome-{tome}.{fmt}"
+
+
+def build_timestamp(config: Config) -> dt.datetime:
+    """SOURCE_DATE_EPOCH; else the last commit touching the manuscript or styles; else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise MakeBookError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    try:
+        result = subprocess.run(["git", "log", "-1", "--format=%ct", "--", str(config.path.parent),
+                                 str(config.styles_dir)], cwd=config.project_root, capture_output=True,
+                                text=True, timeout=10, check=False)
+        if result.returncode == 0 and result.stdout.strip().isdigit():
+            return dt.datetime.fromtimestamp(int(result.stdout.strip()), dt.timezone.utc)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    date = config.meta.date
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+
+
+def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.datetime) -> RenderedTome:
+    """Both formats of one tome. The EPUB's page-list needs the print layout, so layout comes first."""
+    started = time.perf_counter()
+    layout = lay_out(book, tome, timestamp)
+    seconds = {"layout": time.perf_counter() - started}
+    files = {}
+    if "pdf" in formats:
+        started = time.perf_counter()
+        files["pdf"] = write_pdf(book, tome, layout)
+        seconds["pdf"] = time.perf_counter() - started
+    if "epub" in formats:
+        started = time.perf_counter()
+        files["epub"] = build_epub(book, tome, layout.page_of, timestamp)
+        seconds["epub"] = time.perf_counter() - started
+    return RenderedTome(tome.number, files, layout.pages, seconds, layout.refused)
+
+
+def _render_all(book: Book, formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
+                say: Callable[[str], None]) -> list[RenderedTome]:
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(book.tomes)))
+    if workers == 1:
+        return [_reported(render_tome(book, tome, formats, timestamp), say) for tome in book.tomes]
+    # Each tome in its own process: two cores render two tomes at once, and WeasyPrint's memory
+    # goes back to the system when the worker ends.
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(render_tome, book, tome, formats, timestamp): tome for tome in book.tomes}
+        results = []
+        for future in concurrent.futures.as_completed(futures):
+            tome = futures[future]
+            try:
+                results.append(_reported(future.result(), say))
+            except BrokenProcessPool:
+                raise MakeBookError(f"the worker rendering tome {tome.number} died (killed or out of "
+                                    "memory); nothing was written") from None
+        return sorted(results, key=lambda rendered: rendered.number)
+
+
+def _reported(rendered: RenderedTome, say: Callable[[str], None]) -> RenderedTome:
+    timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in rendered.seconds.items())
+    say(f"tome {rendered.number}: {rendered.pages} pages laid out ({timing})")
+    return rendered
+
+
+def build(request: BuildRequest, say: Callable[[str], None] = print,
+          warn: Callable[[str], None] = print) -> BuildResult:
+    config = load_config(request.manuscript_dir)
+    unknown = sorted(set(request.tomes) - {tome.number for tome in config.tomes})
+    if unknown:
+        raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
+                            f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
+    assembled = assemble(config, request.tomes)
+    book = assembled.book
+    say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
+    check_coverage(book)
+    timestamp = build_timestamp(config)
+    rendered = _render_all(book, request.formats, timestamp, request.jobs, say)
+    diagnostics = assembled.diagnostics + tuple(note for tome in rendered for note in tome.diagnostics)
+    for note in diagnostics:
+        warn(f"warning: {note}")
+    if request.strict and diagnostics:
+        raise MakeBookError(f"{len(diagnostics)} warning(s) and --strict: nothing was written")
+
+    artifacts = []
+    tomes = {tome.number: tome for tome in book.tomes}
+    for result in rendered:
+        tome = tomes[result.number]
+        words = sum(len(paragraph.plain.split()) for placed in tome.texts for paragraph in placed.text.paragraphs)
+        for fmt, data in sorted(result.files.items()):
+            path = request.out_dir / artifact_name(config, result.number, fmt)
+            write_atomic(path, data)
+            artifacts.append(Artifact(path, result.number, fmt, result.pages, words, len(tome.texts)))
+            say(f"wrote {path} ({len(data) / 1024:.0f} KiB)")
+    write_release_files(request.out_dir, tuple(artifacts), timestamp)
+    return BuildResult(tuple(artifacts), diagnostics)

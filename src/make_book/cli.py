@@ -1,0 +1,103 @@
+"""The command line: thin wrappers that parse options, call one stage function and report."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from make_book import __version__
+from make_book.build import FORMATS, BuildRequest, build
+from make_book.fmt import format_files, format_stream
+
+VERBOSE_FLAGS = ("-v", "--verbose")
+
+manuscript_option = click.option("--manuscript", "manuscript_dir", type=click.Path(path_type=Path),
+                                 default=Path("manuscript"), show_default=True,
+                                 help="Folder holding book.toml and the tome folders.")
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="make-book")
+@verbose_option
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Build the book in manuscript/ into build/: EPUB 3 and PDF for each tome.
+
+    With no command, runs `make-book build` with its defaults.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(build_command)
+
+
+@cli.command("build")
+@manuscript_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
+              help="Output folder.")
+@click.option("--tome", "tomes", type=int, multiple=True, help="Build only this tome (repeatable).")
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Build only this format (repeatable).")
+@click.option("--strict", is_flag=True, help="Fail on any warning.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes; 0 uses every available core.")
+@verbose_option
+def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
+                  strict: bool, jobs: int, verbose: bool) -> None:
+    """Build the tomes into EPUB and PDF."""
+    request = BuildRequest(manuscript_dir, out_dir, tomes, formats or FORMATS, strict, jobs)
+    result = build(request, say=click.echo, warn=lambda line: click.echo(line, err=True))
+    click.echo(f"built {len(result.artifacts)} file(s) in {out_dir}")
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@manuscript_option
+@click.option("--check", is_flag=True, help="Exit 1 if any file would change (for CI and pre-commit).")
+@click.option("--write", is_flag=True, help="Rewrite the files in place, as UTF-8.")
+@verbose_option
+def fmt_command(paths: tuple[Path, ...], manuscript_dir: Path, check: bool, write: bool, verbose: bool) -> None:
+    """Show, check or apply what normalization changes in manuscript files.
+
+    With no PATHS, every text of the book. `make-book fmt -` reads standard input and writes the
+    normalized text to standard output.
+    """
+    if check and write:
+        raise click.UsageError("--check and --write go separately")
+    if paths == (Path("-"),):
+        format_stream(sys.stdin, sys.stdout, manuscript_dir, warn=lambda line: click.echo(line, err=True))
+        return
+    changed = format_files(paths, manuscript_dir, write=write, show=click.echo,
+                           warn=lambda line: click.echo(line, err=True))
+    if check and changed:
+        click.echo(f"{len(changed)} file(s) would change; run `make-book fmt --write`", err=True)
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one message and exit 1; `-v` adds the traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(arg in VERBOSE_FLAGS for arg in args)
+    try:
+        cli.main(args=args, prog_name="make-book", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        if verbose:
+            traceback.print_exc()
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: files already in the output folder are unchanged.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not a user error: still one clear line unless -v
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
+                   err=True)
+        sys.exit(1)

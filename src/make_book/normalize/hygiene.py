@@ -1,0 +1,34 @@
+"""Text hygiene: line endings, NFC, invisible characters, ASCII spaces. Never changes a word."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+# CRLF, CR, NEL, line and paragraph separators, vertical tab and form feed all end a line.
+_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029\x0b\x0c]")
+# C0/C1 controls except LF and tab; soft hyphen, zero-width space, word joiner, BOM, LRM/RLM;
+# noncharacters (XML may not carry U+FFFE/U+FFFF, and U+FDD0.. are reserved for our placeholders).
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b\u2060\ufeff\u200e\u200f"
+                        "\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff]")
+# Spaces of other widths are sloppy typing; U+00A0 and U+202F are kept, they carry meaning.
+_OTHER_SPACE = re.compile("[\t\u2000-\u200a\u205f\u3000]")
+_SPACE_RUN = re.compile(" {2,}")
+_EDGE_SPACES = re.compile("^ +| +$", re.MULTILINE)
+# Python's \s and str.strip() would also eat U+00A0 and U+202F: only ASCII spaces are collapsed.
+
+
+def clean_text(text: str) -> str:
+    """Mojibake repaired, line endings to LF, NFC (never NFKC), invisible characters removed, ASCII
+    space runs collapsed."""
+    # Before any space rule: "à" read as cp1252 is "Ã" + U+00A0. fix_encoding only undoes
+    # mis-decoding; ftfy.fix_text would also straighten curly quotes.
+    text = ftfy.fix_encoding(text)
+    text = _LINE_BREAK.sub("\n", text)
+    text = _INVISIBLE.sub("", text)  # before NFC, so that "e<soft hyphen>\u0301" composes
+    text = unicodedata.normalize("NFC", text)
+    text = _OTHER_SPACE.sub(" ", text)
+    text = _SPACE_RUN.sub(" ", text)
+    return _EDGE_SPACES.sub("", text)
