@@ -23,9 +23,13 @@ _EDGE_SPACES = re.compile("^ +| +$", re.MULTILINE)
 def clean_text(text: str) -> str:
     """Mojibake repaired, line endings to LF, NFC (never NFKC), invisible characters removed, ASCII
     space runs collapsed."""
-    # Before any space rule: "à" read as cp1252 is "Ã" + U+00A0. fix_encoding only undoes
-    # mis-decoding; ftfy.fix_text would also straighten curly quotes.
-    text = ftfy.fix_encoding(text)
+    # Mojibake comes before any space rule ("à" read as cp1252 is "Ã" + U+00A0), and after a first
+    # tidy, so that it sees the spaces a second run would see. fix_encoding only undoes
+    # mis-decoding (ftfy.fix_text would also straighten curly quotes).
+    return _tidy(ftfy.fix_encoding(_tidy(text), restore_byte_a0=False))
+
+
+def _tidy(text: str) -> str:
     text = _LINE_BREAK.sub("\n", text)
     text = _INVISIBLE.sub("", text)  # before NFC, so that "e<soft hyphen>\u0301" composes
     text = unicodedata.normalize("NFC", text)

