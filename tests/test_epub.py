@@ -1,0 +1,153 @@
+"""Each tome's EPUB: the real EPUBCheck, then the package read back point by point."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from lxml import etree
+from PIL import Image
+
+from bookfiles import NS, Epub, outline
+from conftest import epubcheck
+
+DEMO_TITLES = {1: ["Présentation", "Le ravissement du collaboratif"], 2: ["Présentation"]}
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_demo_epubs_pass_epubcheck_with_no_message(demo_build: Path, tome: int) -> None:
+    assert epubcheck(demo_build / f"612-rencontres-tome-{tome}.epub") == []
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_small_book_epubs_pass_epubcheck_with_no_message(small_build: Path, tome: int) -> None:
+    assert epubcheck(small_build / f"petit-livre-tome-{tome}.epub") == []
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_metadata_from_book_toml(demo_build: Path, tome: int) -> None:
+    book = Epub(demo_build / f"612-rencontres-tome-{tome}.epub")
+    opf = book.opf
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert book.dc("language") == ["fr"]
+    assert book.dc("title") == [f"612 rencontres sur les réseaux sociaux — Tome {tome}"]
+    assert book.dc("creator") == ["Collectif 612 rencontres"]
+    assert book.dc("publisher") == ["Collectif 612 rencontres"]
+    assert book.dc("date") == ["2026-11-27"]
+    assert "réseaux sociaux" in book.dc("subject")
+    assert book.dc("rights") and book.dc("description")
+    identifier = book.dc("identifier")
+    assert len(identifier) == 1 and re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", identifier[0])
+    # tied to the other tome
+    assert book.meta("belongs-to-collection") == ["612 rencontres sur les réseaux sociaux"]
+    assert book.meta("collection-type") == ["series"]
+    assert book.meta("group-position") == [str(tome)]
+    calibre = {el.get("name"): el.get("content") for el in opf.iterfind(".//opf:meta[@name]", NS)}
+    assert calibre["calibre:series_index"] == str(tome)
+
+
+def test_tomes_have_distinct_stable_identifiers_and_an_isbn_when_given(demo_build: Path,
+                                                                       small_build: Path) -> None:
+    ids = {Epub(demo_build / f"612-rencontres-tome-{t}.epub").dc("identifier")[0] for t in (1, 2)}
+    assert len(ids) == 2
+    assert Epub(small_build / "petit-livre-tome-2.epub").dc("identifier") == ["urn:isbn:9782123456803"]
+
+
+def test_authors_are_contributors_and_the_editor_is_creator(small_build: Path) -> None:
+    book = Epub(small_build / "petit-livre-tome-1.epub")
+    assert book.dc("contributor") == ["Alice Martin", "Bruno Durand"]
+    roles = {el.get("refines"): el.text for el in book.opf.iterfind(".//opf:meta[@property='role']", NS)}
+    assert roles["#editor"] == "edt" and roles["#contributor-1"] == "aut"
+
+
+def test_accessibility_metadata(demo_build: Path) -> None:
+    book = Epub(demo_build / "612-rencontres-tome-1.epub")
+    assert set(book.meta("schema:accessMode")) == {"textual", "visual"}
+    assert book.meta("schema:accessModeSufficient") == ["textual"]
+    assert {"tableOfContents", "structuralNavigation", "readingOrder", "printPageNumbers"} \
+        <= set(book.meta("schema:accessibilityFeature"))
+    assert book.meta("schema:accessibilityHazard") == ["none"]
+    assert "table des matières" in book.meta("schema:accessibilitySummary")[0]
+    assert book.meta("pageBreakSource") and book.dc("source")
+    # no conformance claim: the build itself does not run an accessibility checker
+    assert book.meta("dcterms:conformsTo") == []
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_navigation_toc_ncx_landmarks_and_spine(demo_build: Path, tome: int) -> None:
+    book = Epub(demo_build / f"612-rencontres-tome-{tome}.epub")
+    toc_entries = [text for _, text in book.nav_list("toc")]
+    assert [entry for entry in toc_entries if entry.startswith(tuple(DEMO_TITLES[tome]))] == \
+        [entry for entry in toc_entries if entry != "Index des contributeurs"]
+    assert len(toc_entries) - ("Index des contributeurs" in toc_entries) == len(DEMO_TITLES[tome])
+    ncx = book.xml("EPUB/toc.ncx")
+    labels = [el.text for el in ncx.iterfind(".//ncx:navLabel/ncx:text", NS)]
+    assert all(any(label.startswith(title) for label in labels) for title in DEMO_TITLES[tome])
+    landmarks = book.landmarks()
+    assert {"cover", "toc", "bodymatter"} <= landmarks.keys()
+    assert landmarks["bodymatter"] == f"t{tome}-001.xhtml"
+    spine = book.spine_documents()
+    assert spine[0] == "cover.xhtml" and spine.index("nav.xhtml") < spine.index(f"t{tome}-001.xhtml")
+
+
+def test_toc_entries_carry_title_and_author_and_the_index_links_each_author(demo_build: Path) -> None:
+    book = Epub(demo_build / "612-rencontres-tome-1.epub")
+    assert ("t1-002.xhtml", "Le ravissement du collaboratifAnthony Contat") in book.nav_list("toc")
+    assert book.landmarks()["index"] == "contributors.xhtml"
+    index = book.xml("EPUB/contributors.xhtml")
+    entries = ["".join(li.itertext()) for li in index.iterfind(".//x:li", NS)]
+    assert entries == ["Anthony Contat : Le ravissement du collaboratif"]
+    assert [a.get("href") for a in index.iterfind(".//x:li/x:a", NS)] == ["t1-002.xhtml"]
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_page_list_gives_the_print_pages_where_texts_start(demo_build: Path, tome: int) -> None:
+    book = Epub(demo_build / f"612-rencontres-tome-{tome}.epub")
+    pages = {href.split("#")[0]: int(number) for href, number in book.nav_list("page-list")}
+    starts = dict(outline(demo_build / f"612-rencontres-tome-{tome}.pdf"))
+    for number, title in enumerate(DEMO_TITLES[tome], start=1):
+        assert pages[f"t{tome}-{number:03d}.xhtml"] == starts[title]
+    # each target exists: a pagebreak marker with that number
+    for href, number in book.nav_list("page-list"):
+        document, anchor = href.split("#")
+        marker = book.xml(f"EPUB/{document}").find(f".//*[@id='{anchor}']")
+        assert marker is not None and marker.get("aria-label") == number
+
+
+def test_text_files_have_semantic_types_and_markup_stays_text(small_build: Path) -> None:
+    book = Epub(small_build / "petit-livre-tome-1.epub")
+    first = book.xml("EPUB/t1-001.xhtml")
+    section = first.find(".//x:section", NS)
+    assert section.get("{http://www.idpf.org/2007/ops}type") == "chapter"
+    assert first.find(".//x:body", NS).get("{http://www.idpf.org/2007/ops}type") == "bodymatter"
+    assert first.find(".//x:script", NS) is None
+    body_text = "".join(first.find(".//x:body", NS).itertext())
+    assert "<script>alert(1)</script> & des ]]> restent du texte" in body_text
+    assert [em.text for em in first.iterfind(".//x:em", NS)] == ["important", "souligné"]
+    assert first.find(".//x:hr", NS) is not None
+
+
+def test_cover_is_large_enough(demo_build: Path) -> None:
+    book = Epub(demo_build / "612-rencontres-tome-1.epub")
+    image = Image.open(io.BytesIO(book.read("EPUB/images/cover.png")))
+    assert image.size[0] >= 1600 and image.size[1] >= 2560
+    cover = book.xml("EPUB/cover.xhtml")
+    assert "612 rencontres" in cover.find(".//x:img", NS).get("alt")
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_embedded_fonts_cover_every_character_of_the_text(demo_build: Path, tome: int) -> None:
+    book = Epub(demo_build / f"612-rencontres-tome-{tome}.epub")
+    fonts = [name for name in book.names if name.endswith(".otf")]
+    assert len(fonts) == 4
+    used = set()
+    for name in book.spine_documents():
+        used |= set("".join(book.xml(f"EPUB/{name}").find(".//x:body", NS).itertext()))
+    used -= {"\n", "\t"}
+    assert {"\u202f", "\u00a0", "«", "»"} <= used
+    for name in fonts:
+        cmap = TTFont(io.BytesIO(book.read(name))).getBestCmap()
+        assert not {char for char in used if ord(char) not in cmap}, name

@@ -1,0 +1,103 @@
+"""Each tome's PDF, read back with pikepdf and poppler."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from bookfiles import outline, page_text
+
+A5 = (419.53, 595.28)
+DEMO_TITLES = {1: ["Présentation", "Le ravissement du collaboratif"], 2: ["Présentation"]}
+
+
+def pdf_path(build: Path, tome: int) -> Path:
+    return build / f"612-rencontres-tome-{tome}.pdf"
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_page_size_metadata_and_language(demo_build: Path, tome: int) -> None:
+    with pikepdf.open(pdf_path(demo_build, tome)) as pdf:
+        for page in pdf.pages:
+            box = [float(value) for value in page.mediabox]
+            assert (round(box[2] - box[0], 1), round(box[3] - box[1], 1)) == (round(A5[0], 1), round(A5[1], 1))
+        assert str(pdf.Root.Lang) == "fr"
+        info = pdf.docinfo
+        assert str(info["/Title"]) == f"612 rencontres sur les réseaux sociaux — Tome {tome}"
+        assert str(info["/Author"]) == "Collectif 612 rencontres"
+        assert "réseaux sociaux" in str(info["/Keywords"])
+        assert str(info["/Subject"]).startswith("Six cent douze textes")
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_fonts_are_embedded_and_only_the_book_font(demo_build: Path, tome: int) -> None:
+    with pikepdf.open(pdf_path(demo_build, tome)) as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for _, font in page.Resources.get("/Font", {}).items():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts[str(font.BaseFont)] = embedded
+        assert fonts and all(fonts.values())
+        # subset names carry the @font-face family of book.css: never a system face
+        assert {name.split("+")[1] for name in fonts} <= {"Book-Libertine", "Book-Libertine-Italic",
+                                                         "Book-Libertine-Bold",
+                                                         "Book-Libertine-Bold-Italic"}, fonts
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_tagged_pdf_structure(demo_build: Path, tome: int) -> None:
+    with pikepdf.open(pdf_path(demo_build, tome)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert bool(pdf.Root.MarkInfo.Marked)
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_outline_has_each_text_and_texts_start_on_rectos(demo_build: Path, tome: int) -> None:
+    entries = outline(pdf_path(demo_build, tome))
+    titles = [title for title, _ in entries]
+    assert [title for title in titles if title in DEMO_TITLES[tome]] == DEMO_TITLES[tome]
+    assert titles[0] == "Sommaire"
+    for title, page in entries:
+        if title in DEMO_TITLES[tome]:
+            assert page % 2 == 1, f"{title} starts on page {page}"
+
+
+@pytest.mark.parametrize("tome", [1, 2])
+def test_toc_page_numbers_are_where_the_texts_start(demo_build: Path, tome: int) -> None:
+    starts = dict(outline(pdf_path(demo_build, tome)))
+    toc = page_text(pdf_path(demo_build, tome), starts["Sommaire"])
+    listed = {match.group(1).strip(): int(match.group(2))
+              for match in re.finditer(r"^\s*(.+?)(?: — .*?)?\s*\.{3,}\s*(\d+)\s*$", toc, re.MULTILINE)}
+    for title in DEMO_TITLES[tome]:
+        assert listed[title] == starts[title]
+
+
+def test_text_comes_back_normalized_with_narrow_spaces(demo_build: Path) -> None:
+    pdf = pdf_path(demo_build, 1)
+    page = dict(outline(pdf))["Le ravissement du collaboratif"]
+    layout = page_text(pdf, page)
+    assert "Le ravissement du collaboratif" in layout and "Anthony Contat" in layout
+    # pdftotext (poppler 22) NFKC-normalizes what it extracts, which turns U+202F and U+00A0 into
+    # plain spaces; pypdf reads the font's ToUnicode map as written and gives them back.
+    text = pypdf.PdfReader(pdf).pages[page - 1].extract_text()
+    assert "réaction\u202f!" in text
+    assert "«\u202fdigitale\u202f»" in text
+    assert "gens\u00a0:" in text
+
+
+def test_running_heads_and_blank_versos(demo_build: Path) -> None:
+    pdf = pdf_path(demo_build, 1)
+    starts = dict(outline(pdf))
+    opening = starts["Le ravissement du collaboratif"]
+    following = page_text(pdf, opening + 1)
+    # verso after the opening page: book title as running head, and a folio
+    assert following.lstrip().startswith("612 rencontres sur les réseaux sociaux")
+    assert re.search(rf"^\s*{opening + 1}\s*$", following, re.MULTILINE)
+    # the page before a recto opening is blank when the previous text ended on a recto
+    assert page_text(pdf, opening - 1).strip() == ""
+    assert "Présentation" not in page_text(pdf, opening).splitlines()[0]
