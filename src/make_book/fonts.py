@@ -73,9 +73,8 @@ def subset_font(path: Path, characters: str) -> bytes:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    options.recalc_timestamp = False       # reproducible output
     options.drop_tables += ["FFTM"]         # FontForge timestamps: not needed, and not subsettable
-    font = TTFont(path)
+    font = TTFont(path, recalcTimestamp=False)  # keep head.modified: reproducible output
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)

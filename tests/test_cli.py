@@ -1,0 +1,94 @@
+"""The command line as a user meets it: help, version, exit statuses, messages, fmt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+from make_book import __version__
+
+
+def test_help_and_version() -> None:
+    help_text = run_cli("--help")
+    assert help_text.returncode == 0 and "build" in help_text.stdout and "fmt" in help_text.stdout
+    assert "--tome" in run_cli("build", "--help").stdout
+    version = run_cli("--version")
+    assert version.returncode == 0 and __version__ in version.stdout
+
+
+def test_a_usage_error_exits_2() -> None:
+    result = run_cli("build", "--format", "docx")
+    assert result.returncode == 2 and "docx" in result.stderr
+
+
+def test_no_subcommand_builds_manuscript_into_build(small_project: Path) -> None:
+    result = run_cli(cwd=small_project.parent)
+    assert result.returncode == 0, result.stderr
+    built = sorted(path.name for path in (small_project.parent / "build").iterdir())
+    assert built == ["SHA256SUMS", "manifest.json", "petit-livre-tome-1.epub", "petit-livre-tome-1.pdf",
+                     "petit-livre-tome-2.epub", "petit-livre-tome-2.pdf"]
+    assert "wrote build/petit-livre-tome-1.pdf" in result.stdout
+
+
+def test_one_tome_one_format(small_project: Path, tmp_path: Path) -> None:
+    result = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path / "out"),
+                     "--tome", "2", "--format", "epub")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.*pub")) == ["petit-livre-tome-2.epub"]
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_an_unknown_tome_is_a_user_error(small_project: Path, tmp_path: Path) -> None:
+    result = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path), "--tome", "7")
+    assert result.returncode == 1
+    assert "no tome 7 in the book (tomes: 1, 2)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_errors_have_no_traceback_unless_verbose(small_project: Path, tmp_path: Path) -> None:
+    (small_project / "tome-1" / "5-binaire.txt").write_bytes(b"\x00\x01")
+    quiet = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path))
+    assert quiet.returncode == 1
+    assert quiet.stderr.strip().splitlines() == [f"Error: {small_project}/tome-1/5-binaire.txt:1: "
+                                                 "not a text file (it contains NUL bytes)"]
+    verbose = run_cli("build", "-v", "--manuscript", str(small_project), "--out", str(tmp_path))
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+
+
+def test_strict_turns_warnings_into_a_failure(small_project: Path, tmp_path: Path) -> None:
+    (small_project / "tome-1" / "4-guillemet.txt").write_text("Titre\nIl dit \"oui et part.\n")
+    lenient = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path / "a"), "--tome", "1")
+    assert lenient.returncode == 0
+    assert "4-guillemet.txt:2:8: unbalanced quote" in lenient.stderr
+    strict = run_cli("build", "--strict", "--manuscript", str(small_project), "--out", str(tmp_path / "b"),
+                     "--tome", "1")
+    assert strict.returncode == 1 and "--strict" in strict.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_fmt_shows_a_diff_checks_and_writes_atomically(small_project: Path) -> None:
+    path = small_project / "tome-2" / "1-seul.txt"
+    original = path.read_bytes()
+    diff = run_cli("fmt", "--manuscript", str(small_project))
+    assert diff.returncode == 0
+    assert "-Un texte « entre guillemets » et une question?" in diff.stdout
+    assert "+Un texte «\u202fentre guillemets\u202f» et une question\u202f?" in diff.stdout
+    assert path.read_bytes() == original
+    assert run_cli("fmt", "--check", "--manuscript", str(small_project)).returncode == 1
+    written = run_cli("fmt", "--write", "--manuscript", str(small_project))
+    assert written.returncode == 0 and f"rewrote {path}" in written.stdout
+    assert "question\u202f?" in path.read_text(encoding="utf-8")
+    assert run_cli("fmt", "--check", "--manuscript", str(small_project)).returncode == 0
+    assert not list(small_project.rglob("*.part"))
+
+
+def test_fmt_rewrites_a_windows_1252_file_as_utf8_keeping_its_lines(small_project: Path) -> None:
+    path = small_project / "tome-1" / "3-ancien.txt"
+    path.write_bytes("Un titre\r\nTexte de Zoé\r\nL'été.\r\n".encode("cp1252"))
+    result = run_cli("fmt", "--write", str(path), "--manuscript", str(small_project))
+    assert result.returncode == 0 and "read as cp1252" in result.stderr
+    assert path.read_bytes() == "Un titre\nTexte de Zoé\nL’été.\n".encode()
+
+
+def test_fmt_stdin_to_stdout() -> None:
+    result = run_cli("fmt", "-", stdin="Quoi?\n".encode())
+    assert result.returncode == 0 and result.stdout == "Quoi\u202f?\n"
