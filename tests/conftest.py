@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from make_book.build import BuildRequest, build
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LOCAL_ACE = ROOT / ".ace" / "node_modules" / ".bin" / "ace-puppeteer"  # installed by .ci/install-system-deps
+if LOCAL_ACE.exists():
+    os.environ.setdefault("MAKE_BOOK_ACE", str(LOCAL_ACE))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run slow, opt-in checks (long fuzzing)")
+
+
+# Property tests: a quick profile in the normal suite, thousands of examples with --runslow.
+settings.register_profile("quick", max_examples=500, deadline=None)
+settings.register_profile("long", max_examples=20000, deadline=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile("long" if config.getoption("--runslow") else "quick")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,7 +56,6 @@ def build_quietly(manuscript: Path, out: Path, **options) -> object:
 def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real command, in a new process: exit status, stdout and stderr as a user sees them."""
-    import os
     import sys
 
     result = subprocess.run([sys.executable, "-m", "make_book", *args], cwd=cwd, input=stdin,

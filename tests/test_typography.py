@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from make_book.cli import cli
@@ -97,21 +97,18 @@ french_like = st.lists(st.tuples(st.sampled_from(WORDS + PUNCTUATION), st.sample
 LETTER_WORDS = re.compile(r"[^\W\d_]+")
 
 
-@settings(max_examples=500, deadline=None)
 @given(french_like)
 def test_normalization_is_idempotent(text: str) -> None:
     once = normalize(text)[0]
     assert normalize(once)[0] == once
 
 
-@settings(max_examples=500, deadline=None)
 @given(french_like)
 def test_normalization_loses_no_word(text: str) -> None:
     # `etc...` becomes `etc.`: the word stays. Ordinals are not generated here (see RULES.md).
     assert LETTER_WORDS.findall(normalize(text)[0]) == LETTER_WORDS.findall(clean_text(text))
 
 
-@settings(max_examples=500, deadline=None)
 @given(st.text())
 def test_arbitrary_unicode_never_crashes_and_the_rules_are_idempotent(text: str) -> None:
     # The whole of normalize() is idempotent on French text (above). On arbitrary text the mojibake

@@ -10,6 +10,7 @@ import click
 
 from make_book import __version__
 from make_book.build import FORMATS, BuildRequest, build
+from make_book.check import ERROR, WARNING, check_files, table
 from make_book.fmt import format_files, format_stream
 
 VERBOSE_FLAGS = ("-v", "--verbose")
@@ -41,15 +42,38 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Build only this format (repeatable).")
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
+@click.option("--check", "then_check", is_flag=True, help="Check the files after building them.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 uses every available core.")
 @verbose_option
 def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
-                  strict: bool, jobs: int, verbose: bool) -> None:
+                  strict: bool, then_check: bool, jobs: int, verbose: bool) -> None:
     """Build the tomes into EPUB and PDF."""
     request = BuildRequest(manuscript_dir, out_dir, tomes, formats or FORMATS, strict, jobs)
     result = build(request, say=click.echo, warn=lambda line: click.echo(line, err=True))
     click.echo(f"built {len(result.artifacts)} file(s) in {out_dir}")
+    if then_check:
+        _check((out_dir,), strict, require_ace=False)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--require-ace", is_flag=True, envvar="MAKE_BOOK_REQUIRE_ACE",
+              help="Fail when Ace by DAISY is not installed (CI sets this).")
+@verbose_option
+def check_command(paths: tuple[Path, ...], strict: bool, require_ace: bool, verbose: bool) -> None:
+    """Validate built files (default: build/): EPUBCheck, Ace, PDF structure, checksums."""
+    _check(paths or (Path("build"),), strict, require_ace)
+
+
+def _check(paths: tuple[Path, ...], strict: bool, require_ace: bool) -> None:
+    findings = check_files(paths, require_ace)
+    click.echo(table(findings))
+    failing = {ERROR, WARNING} if strict else {ERROR}
+    bad = [finding for finding in findings if finding.status in failing]
+    if bad:
+        raise click.ClickException(f"{len(bad)} check(s) failed")
 
 
 @cli.command("fmt")

@@ -164,7 +164,7 @@ def _rules(style: HouseStyle) -> list[tuple[re.Pattern[str], str | object]]:
         # dialogue dash at the start of a line, followed by a no-break space
         (re.compile(rf"^(?:{dialogue}){_S}+(?=\S)"), "—" + NBSP),
         # incise: a spaced hyphen (or double hyphen) between words is an en dash
-        (re.compile(r"(?<=\S) (?:--?|–) (?=\S)"), " – "),
+        (re.compile(r"(?<=\S) (?:--?|–)(?= \S)"), " –"),
         # guillemets: the house space inside, whatever was typed
         (re.compile(rf"«{_S}*(?=\S)"), "«" + gs),
         (re.compile(rf"(?<=\S){_S}*»"), gs + "»"),
