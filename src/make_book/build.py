@@ -161,5 +161,5 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
             write_atomic(path, data)
             artifacts.append(Artifact(path, result.number, fmt, result.pages, words, len(tome.texts)))
             say(f"wrote {path} ({len(data) / 1024:.0f} KiB)")
-    write_release_files(request.out_dir, tuple(artifacts), timestamp)
+    write_release_files(request.out_dir, tuple(artifacts), timestamp, config)
     return BuildResult(tuple(artifacts), diagnostics)

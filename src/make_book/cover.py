@@ -8,34 +8,52 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from make_book.model import Book, Tome
+from make_book.config import BookMeta, TomeConfig
+from make_book.fonts import font_files
 
 WIDTH, HEIGHT = 1600, 2560
 
 
-def cover_png(book: Book, tome: Tome, font_path: Path) -> bytes:
-    image = Image.new("RGB", (WIDTH, HEIGHT), book.meta.cover_color)
+def cover_png(meta: BookMeta, tome: TomeConfig, font_path: Path) -> bytes:
+    image = Image.new("RGB", (WIDTH, HEIGHT), meta.cover_color)
     draw = ImageDraw.Draw(image)
-    ink = _ink_for(book.meta.cover_color)
+    ink = _ink_for(meta.cover_color)
     title_font = ImageFont.truetype(str(font_path), 150)
     small_font = ImageFont.truetype(str(font_path), 80)
     y = 620
-    for line in textwrap.wrap(book.meta.title, width=16):
+    for line in textwrap.wrap(meta.title, width=16):
         draw.text((WIDTH / 2, y), line, font=title_font, fill=ink, anchor="mm")
         y += 190
     draw.line((WIDTH / 2 - 250, y + 40, WIDTH / 2 + 250, y + 40), fill=ink, width=6)
-    draw.text((WIDTH / 2, y + 220), tome.config.title, font=small_font, fill=ink, anchor="mm")
-    draw.text((WIDTH / 2, HEIGHT - 300), book.meta.editor, font=small_font, fill=ink, anchor="mm")
+    draw.text((WIDTH / 2, y + 220), tome.title, font=small_font, fill=ink, anchor="mm")
+    draw.text((WIDTH / 2, HEIGHT - 300), meta.editor, font=small_font, fill=ink, anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def _ink_for(colour: str) -> str:
-    """White on dark backgrounds, near-black on light ones (contrast for the download page too)."""
+def _is_dark(colour: str) -> bool:
     red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
-    return "#ffffff" if 0.299 * red + 0.587 * green + 0.114 * blue < 150 else "#111111"
+    return 0.299 * red + 0.587 * green + 0.114 * blue < 110
 
 
-def cover_alt(book: Book, tome: Tome) -> str:
-    return f"Couverture : {book.meta.title}, {tome.config.title}, sous la direction de {book.meta.editor}"
+def _ink_for(colour: str) -> str:
+    """White on dark backgrounds, near-black on light ones."""
+    return "#ffffff" if _is_dark(colour) else "#111111"
+
+
+def readable_accent(colour: str) -> str:
+    """The cover colour where white text on it is readable, else a dark blue."""
+    return colour if _is_dark(colour) else "#1d3557"
+
+
+def cover_alt(meta: BookMeta, tome: TomeConfig) -> str:
+    return f"Couverture : {meta.title}, {tome.title}, sous la direction de {meta.editor}"
+
+
+def cover_image(meta: BookMeta, tome: TomeConfig, styles_dir: Path) -> tuple[bytes, str]:
+    """The tome's cover and its media type: the configured image, or a generated PNG."""
+    if tome.cover_image:
+        media_type = "image/jpeg" if tome.cover_image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+        return tome.cover_image.read_bytes(), media_type
+    return cover_png(meta, tome, font_files(styles_dir)[0]), "image/png"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ebooklib import epub
 from markupsafe import Markup
 
-from make_book.cover import cover_alt, cover_png
+from make_book.cover import cover_alt, cover_image
 from make_book.fonts import font_files, subset_font
 from make_book.model import Book, Tome
 from make_book.templates import french_date, render, sections
@@ -38,7 +38,7 @@ def _documents(book: Book, tome: Tome, page_of: dict[str, int]) -> list[Document
     meta = book.meta
     docs = [
         Document("cover", "Couverture", "frontmatter",
-                 Markup(render("cover.xhtml.j2", image="images/cover.png", alt=cover_alt(book, tome)))),
+                 Markup(render("cover.xhtml.j2", image=_cover_name(tome), alt=cover_alt(meta, tome.config)))),
         Document("title-page", "Page de titre", "frontmatter",
                  macros.title_page(book, tome, page_of.get("title-page"))),
         Document("copyright", "Mentions légales", "frontmatter",
@@ -92,8 +92,9 @@ def build_epub(book: Book, tome: Tome, page_of: dict[str, int], modified: dt.dat
         items.append(item)
     package.spine = list(items)
 
-    cover = epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png",
-                          content=_cover(book, tome))
+    cover_data, cover_type = cover_image(meta, tome.config, book.styles_dir)
+    cover = epub.EpubItem(uid="cover-image", file_name=_cover_name(tome), media_type=cover_type,
+                          content=cover_data)
     cover.properties = ["cover-image"]
     used = "".join(sorted(set("".join(rendered.values()) + GENERATED_CONTENT)))
     resources = [cover, epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
@@ -123,10 +124,9 @@ def _toc_label(title: str, author: str | None) -> str:
     return f"{title} — {author}" if author else title
 
 
-def _cover(book: Book, tome: Tome) -> bytes:
-    if tome.config.cover_image:
-        return tome.config.cover_image.read_bytes()
-    return cover_png(book, tome, font_files(book.styles_dir)[0])
+def _cover_name(tome: Tome) -> str:
+    image = tome.config.cover_image
+    return "images/cover" + (image.suffix.lower() if image else ".png")
 
 
 def _add_metadata(package: epub.EpubBook, book: Book, tome: Tome, has_pages: bool) -> None:

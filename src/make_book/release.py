@@ -1,31 +1,48 @@
-"""Release files beside the artifacts: SHA256SUMS (for `sha256sum -c`) and manifest.json."""
+"""Release files beside the artifacts: SHA256SUMS (for `sha256sum -c`), manifest.json, index.html."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PIL import Image
+
 from make_book import __version__
+from make_book.config import Config
+from make_book.cover import cover_alt, cover_image, readable_accent
 from make_book.output import write_atomic
+from make_book.templates import french_date, render
 
 if TYPE_CHECKING:
     from make_book.build import Artifact
 
 SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "manifest.json"
+PAGE_NAME = "index.html"
+FORMAT_LABELS = {"epub": "l’EPUB (liseuses, tablettes)", "pdf": "le PDF (impression)"}
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime) -> None:
+def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime,
+                        config: Config) -> None:
     """Describe every artifact now in `out_dir`, including those of tomes not rebuilt this time."""
-    manifest_path = out_dir / MANIFEST_NAME
+    files = _manifest_entries(out_dir, artifacts, built)
+    write_atomic(out_dir / MANIFEST_NAME, (json.dumps({"files": files}, ensure_ascii=False, indent=2) + "\n").encode())
+    write_atomic(out_dir / SUMS_NAME, "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in files).encode())
+    write_atomic(out_dir / PAGE_NAME, download_page(config, files).encode())
+
+
+def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime) -> list[dict]:
     entries = {}
+    manifest_path = out_dir / MANIFEST_NAME
     if manifest_path.exists():
         try:
             entries = {entry["file"]: entry for entry in json.loads(manifest_path.read_text())["files"]}
@@ -38,8 +55,36 @@ def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: d
             "words": artifact.words, "texts": artifact.texts,
             "build_date": built.strftime("%Y-%m-%dT%H:%M:%SZ"), "tool_version": __version__,
         }
-    entries = {name: entry for name, entry in entries.items() if (out_dir / name).exists()}
-    files = [entries[name] for name in sorted(entries)]
-    write_atomic(manifest_path, (json.dumps({"files": files}, ensure_ascii=False, indent=2) + "\n").encode())
-    sums = "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in files)
-    write_atomic(out_dir / SUMS_NAME, sums.encode())
+    return [entries[name] for name in sorted(entries) if (out_dir / name).exists()]
+
+
+def download_page(config: Config, files: list[dict]) -> str:
+    """A self-contained page for readers: covers inlined, links to the files beside it."""
+    tomes = []
+    for tome in config.tomes:
+        tome_files = [entry for entry in files if entry["tome"] == tome.number]
+        if not tome_files:
+            continue
+        tomes.append({
+            "number": tome.number, "title": tome.title, "alt": cover_alt(config.meta, tome),
+            "cover": _thumbnail(*cover_image(config.meta, tome, config.styles_dir)),
+            "files": [{**entry, "label": FORMAT_LABELS[entry["format"]], "size": _size(entry["bytes"])}
+                      for entry in sorted(tome_files, key=lambda entry: entry["format"])],
+        })
+    return render("download.html.j2", meta=config.meta, tomes=tomes, date_text=french_date(config.meta.date),
+                  accent=readable_accent(config.meta.cover_color))
+
+
+def _thumbnail(data: bytes, media_type: str) -> str:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.thumbnail((400, 640))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _size(count: int) -> str:
+    """French file size: 1,2 Mo, 214 Ko."""
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} Mo".replace(".", ",")
+    return f"{max(1, round(count / 1024))} Ko"
