@@ -20,13 +20,26 @@ _EDGE_SPACES = re.compile("^ +| +$", re.MULTILINE)
 # Python's \s and str.strip() would also eat U+00A0 and U+202F: only ASCII spaces are collapsed.
 
 
+# UTF-8 read as cp1252 or Latin-1: a lead byte (Â..ô) followed by what a continuation byte decodes to.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+                            "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026"
+                            "\u2030\u2039\u203a\u20ac\u2122]")
+
+
 def clean_text(text: str) -> str:
     """Mojibake repaired, line endings to LF, NFC (never NFKC), invisible characters removed, ASCII
     space runs collapsed."""
+    text = _tidy(text)
+    if not _MOJIBAKE_HINT.search(text):
+        return text
     # Mojibake comes before any space rule ("à" read as cp1252 is "Ã" + U+00A0), and after a first
-    # tidy, so that it sees the spaces a second run would see. fix_encoding only undoes
-    # mis-decoding (ftfy.fix_text would also straighten curly quotes).
-    return _tidy(ftfy.fix_encoding(_tidy(text), restore_byte_a0=False))
+    # tidy, so that it sees the spaces a second run would see. Only lines that look mis-decoded are
+    # given to ftfy: fix_encoding only undoes mis-decoding (ftfy.fix_text would also straighten
+    # curly quotes), and clean lines stay out of its heuristics.
+    lines = text.split("\n")
+    fixed = [ftfy.fix_encoding(line, restore_byte_a0=False) if _MOJIBAKE_HINT.search(line) else line
+             for line in lines]
+    return text if fixed == lines else _tidy("\n".join(fixed))
 
 
 def _tidy(text: str) -> str:
