@@ -25,8 +25,8 @@ def test_no_subcommand_builds_manuscript_into_build(small_project: Path) -> None
     result = run_cli(cwd=small_project.parent)
     assert result.returncode == 0, result.stderr
     built = sorted(path.name for path in (small_project.parent / "build").iterdir())
-    assert built == ["SHA256SUMS", "manifest.json", "petit-livre-tome-1.epub", "petit-livre-tome-1.pdf",
-                     "petit-livre-tome-2.epub", "petit-livre-tome-2.pdf"]
+    assert built == [".make-book-cache", "SHA256SUMS", "index.html", "manifest.json", "petit-livre-tome-1.epub",
+                     "petit-livre-tome-1.pdf", "petit-livre-tome-2.epub", "petit-livre-tome-2.pdf"]
     assert "wrote build/petit-livre-tome-1.pdf" in result.stdout
 
 

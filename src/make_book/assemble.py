@@ -16,7 +16,7 @@ from make_book.sources import list_texts, read_text
 @dataclass(frozen=True)
 class Assembled:
     book: Book
-    diagnostics: tuple[Diagnostic, ...]
+    diagnostics: dict[int, tuple[Diagnostic, ...]]  # by tome number
 
 
 def load_text(path: Path, config: Config) -> tuple[Text, tuple[Diagnostic, ...]]:
@@ -29,19 +29,20 @@ def load_text(path: Path, config: Config) -> tuple[Text, tuple[Diagnostic, ...]]
 def assemble(config: Config, tome_numbers: tuple[int, ...] = ()) -> Assembled:
     """The book with the selected tomes (all when empty), each text placed and given its anchor."""
     tomes = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: dict[int, tuple[Diagnostic, ...]] = {}
     for tome_config in config.tomes:
         if tome_numbers and tome_config.number not in tome_numbers:
             continue
         placed = []
+        notes: list[Diagnostic] = []
         for index, path in enumerate(list_texts(tome_config.folder), start=1):
-            text, notes = load_text(path, config)
-            diagnostics.extend(notes)
+            text, text_notes = load_text(path, config)
+            notes.extend(text_notes)
             placed.append(PlacedText(f"t{tome_config.number}-{index:03d}", text))
         if not placed:
             raise MakeBookError("tome folder holds no .txt file: a tome needs at least one text",
                                 tome_config.folder)
         tomes.append(Tome(tome_config, tuple(placed)))
-    book = Book(meta=config.meta, pdf=config.pdf, styles_dir=config.styles_dir, tomes=tuple(tomes),
-                tome_count=len(config.tomes))
-    return Assembled(book, tuple(diagnostics))
+        diagnostics[tome_config.number] = tuple(notes)
+    book = Book(meta=config.meta, pdf=config.pdf, styles_dir=config.styles_dir, tomes=tuple(tomes))
+    return Assembled(book, diagnostics)

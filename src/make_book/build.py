@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from make_book.assemble import assemble
+from make_book.cache import CachedTome, cached_tome, remember, tome_key
+from make_book.sources import list_texts
 from make_book.config import Config, load_config
-from make_book.epub import build_epub
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
 from make_book.model import Book, Tome
 from make_book.output import write_atomic
-from make_book.pdf import lay_out, write_pdf
 from make_book.release import write_release_files
 
 FORMATS = ("epub", "pdf")
@@ -90,6 +90,11 @@ def build_timestamp(config: Config) -> dt.datetime:
 
 def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.datetime) -> RenderedTome:
     """Both formats of one tome. The EPUB's page-list needs the print layout, so layout comes first."""
+    # Imported here, in the worker: WeasyPrint and ebooklib take half a second to import, which a
+    # rebuild with nothing to render should not pay.
+    from make_book.epub import build_epub
+    from make_book.pdf import lay_out, write_pdf
+
     started = time.perf_counter()
     layout = lay_out(book, tome, timestamp)
     seconds = {"layout": time.perf_counter() - started}
@@ -105,16 +110,16 @@ def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.
     return RenderedTome(tome.number, files, layout.pages, seconds, layout.refused)
 
 
-def _render_all(book: Book, formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
+def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
                 say: Callable[[str], None]) -> list[RenderedTome]:
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(book.tomes)))
+    workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(tomes)))
     if workers == 1:
-        return [_reported(render_tome(book, tome, formats, timestamp), say) for tome in book.tomes]
+        return [_reported(render_tome(book, tome, formats, timestamp), say) for tome in tomes]
     # Each tome in its own process: two cores render two tomes at once, and WeasyPrint's memory
     # goes back to the system when the worker ends.
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render_tome, book, tome, formats, timestamp): tome for tome in book.tomes}
+        futures = {pool.submit(render_tome, book, tome, formats, timestamp): tome for tome in tomes}
         results = []
         for future in concurrent.futures.as_completed(futures):
             tome = futures[future]
@@ -139,27 +144,48 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
     if unknown:
         raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
                             f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
-    assembled = assemble(config, request.tomes)
-    book = assembled.book
-    say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
-    check_coverage(book)
+    selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
     timestamp = build_timestamp(config)
-    rendered = _render_all(book, request.formats, timestamp, request.jobs, say)
-    diagnostics = assembled.diagnostics + tuple(note for tome in rendered for note in tome.diagnostics)
+    out_dir = request.out_dir
+
+    def paths(number: int) -> dict[str, Path]:
+        return {fmt: out_dir / artifact_name(config, number, fmt) for fmt in request.formats}
+
+    # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
+    keys = {tome.number: tome_key(config, tome, list_texts(tome.folder), timestamp) for tome in selected}
+    known = {tome.number: cached_tome(out_dir, tome.number, keys[tome.number], paths(tome.number))
+             for tome in selected}
+    for number, hit in known.items():
+        if hit:
+            say(f"tome {number}: up to date")
+    stale = tuple(number for number, hit in known.items() if not hit)
+    assembled = assemble(config, stale) if stale else None
+    if assembled:
+        book = assembled.book
+        say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
+        check_coverage(book)
+        rendered = _render_all(book, list(book.tomes), request.formats, timestamp, request.jobs, say)
+        for tome, result in zip(book.tomes, rendered):
+            words = sum(len(paragraph.plain.split()) for placed in tome.texts
+                        for paragraph in placed.text.paragraphs)
+            notes = assembled.diagnostics[tome.number] + result.diagnostics
+            known[tome.number] = CachedTome(result.pages, words, len(tome.texts),
+                                            tuple(str(note) for note in notes))
+    else:
+        rendered = []
+    diagnostics = tuple(Diagnostic(note) for number in sorted(known) for note in known[number].notes)
     for note in diagnostics:
         warn(f"warning: {note}")
     if request.strict and diagnostics:
         raise MakeBookError(f"{len(diagnostics)} warning(s) and --strict: nothing was written")
 
-    artifacts = []
-    tomes = {tome.number: tome for tome in book.tomes}
+    # Phase two: write, each file atomically, then record what is on disk.
     for result in rendered:
-        tome = tomes[result.number]
-        words = sum(len(paragraph.plain.split()) for placed in tome.texts for paragraph in placed.text.paragraphs)
-        for fmt, data in sorted(result.files.items()):
-            path = request.out_dir / artifact_name(config, result.number, fmt)
-            write_atomic(path, data)
-            artifacts.append(Artifact(path, result.number, fmt, result.pages, words, len(tome.texts)))
-            say(f"wrote {path} ({len(data) / 1024:.0f} KiB)")
-    write_release_files(request.out_dir, tuple(artifacts), timestamp, config)
-    return BuildResult(tuple(artifacts), diagnostics)
+        for fmt, path in sorted(paths(result.number).items()):
+            write_atomic(path, result.files[fmt])
+            say(f"wrote {path} ({len(result.files[fmt]) / 1024:.0f} KiB)")
+        remember(out_dir, result.number, keys[result.number], paths(result.number), known[result.number])
+    artifacts = tuple(Artifact(path, number, fmt, known[number].pages, known[number].words, known[number].texts)
+                      for number in sorted(known) for fmt, path in sorted(paths(number).items()))
+    write_release_files(out_dir, artifacts, timestamp, config)
+    return BuildResult(artifacts, diagnostics)

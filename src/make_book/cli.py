@@ -10,7 +10,6 @@ import click
 
 from make_book import __version__
 from make_book.build import FORMATS, BuildRequest, build
-from make_book.check import ERROR, WARNING, check_files, table
 from make_book.fmt import format_files, format_stream
 
 VERBOSE_FLAGS = ("-v", "--verbose")
@@ -68,6 +67,8 @@ def check_command(paths: tuple[Path, ...], strict: bool, require_ace: bool, verb
 
 
 def _check(paths: tuple[Path, ...], strict: bool, require_ace: bool) -> None:
+    from make_book.check import ERROR, WARNING, check_files, table  # pikepdf: only when checking
+
     findings = check_files(paths, require_ace)
     click.echo(table(findings))
     failing = {ERROR, WARNING} if strict else {ERROR}

@@ -14,21 +14,25 @@ from make_book.fonts import font_files
 WIDTH, HEIGHT = 1600, 2560
 
 
-def cover_png(meta: BookMeta, tome: TomeConfig, font_path: Path) -> bytes:
-    image = Image.new("RGB", (WIDTH, HEIGHT), meta.cover_color)
+def cover_png(meta: BookMeta, tome: TomeConfig, font_path: Path, width: int = WIDTH) -> bytes:
+    """The cover at `width` pixels wide (the EPUB's is 1600 × 2560; the download page's is smaller)."""
+    scale = width / WIDTH
+    height = round(HEIGHT * scale)
+    image = Image.new("RGB", (width, height), meta.cover_color)
     draw = ImageDraw.Draw(image)
     ink = _ink_for(meta.cover_color)
-    title_font = ImageFont.truetype(str(font_path), 150)
-    small_font = ImageFont.truetype(str(font_path), 80)
-    y = 620
+    title_font = ImageFont.truetype(str(font_path), round(150 * scale))
+    small_font = ImageFont.truetype(str(font_path), round(80 * scale))
+    y = 620 * scale
     for line in textwrap.wrap(meta.title, width=16):
-        draw.text((WIDTH / 2, y), line, font=title_font, fill=ink, anchor="mm")
-        y += 190
-    draw.line((WIDTH / 2 - 250, y + 40, WIDTH / 2 + 250, y + 40), fill=ink, width=6)
-    draw.text((WIDTH / 2, y + 220), tome.title, font=small_font, fill=ink, anchor="mm")
-    draw.text((WIDTH / 2, HEIGHT - 300), meta.editor, font=small_font, fill=ink, anchor="mm")
+        draw.text((width / 2, y), line, font=title_font, fill=ink, anchor="mm")
+        y += 190 * scale
+    draw.line((width / 2 - 250 * scale, y + 40 * scale, width / 2 + 250 * scale, y + 40 * scale), fill=ink,
+              width=max(1, round(6 * scale)))
+    draw.text((width / 2, y + 220 * scale), tome.title, font=small_font, fill=ink, anchor="mm")
+    draw.text((width / 2, height - 300 * scale), meta.editor, font=small_font, fill=ink, anchor="mm")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", optimize=width == WIDTH)  # optimizing is slow: worth it in the EPUB only
     return out.getvalue()
 
 
@@ -51,9 +55,9 @@ def cover_alt(meta: BookMeta, tome: TomeConfig) -> str:
     return f"Couverture : {meta.title}, {tome.title}, sous la direction de {meta.editor}"
 
 
-def cover_image(meta: BookMeta, tome: TomeConfig, styles_dir: Path) -> tuple[bytes, str]:
-    """The tome's cover and its media type: the configured image, or a generated PNG."""
+def cover_image(meta: BookMeta, tome: TomeConfig, styles_dir: Path, width: int = WIDTH) -> tuple[bytes, str]:
+    """The tome's cover and its media type: the configured image, or a PNG generated `width` wide."""
     if tome.cover_image:
         media_type = "image/jpeg" if tome.cover_image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
         return tome.cover_image.read_bytes(), media_type
-    return cover_png(meta, tome, font_files(styles_dir)[0]), "image/png"
+    return cover_png(meta, tome, font_files(styles_dir)[0], width), "image/png"

@@ -88,7 +88,6 @@ class Book:
     pdf: PdfOptions
     styles_dir: Path
     tomes: tuple[Tome, ...]
-    tome_count: int
 
 
 def _sort_key(name: str) -> str:

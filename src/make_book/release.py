@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "manifest.json"
 PAGE_NAME = "index.html"
+THUMBNAIL_WIDTH = 400
 FORMAT_LABELS = {"epub": "l’EPUB (liseuses, tablettes)", "pdf": "le PDF (impression)"}
 
 
@@ -67,7 +68,7 @@ def download_page(config: Config, files: list[dict]) -> str:
             continue
         tomes.append({
             "number": tome.number, "title": tome.title, "alt": cover_alt(config.meta, tome),
-            "cover": _thumbnail(*cover_image(config.meta, tome, config.styles_dir)),
+            "cover": _thumbnail(cover_image(config.meta, tome, config.styles_dir, THUMBNAIL_WIDTH)[0]),
             "files": [{**entry, "label": FORMAT_LABELS[entry["format"]], "size": _size(entry["bytes"])}
                       for entry in sorted(tome_files, key=lambda entry: entry["format"])],
         })
@@ -75,12 +76,16 @@ def download_page(config: Config, files: list[dict]) -> str:
                   accent=readable_accent(config.meta.cover_color))
 
 
-def _thumbnail(data: bytes, media_type: str) -> str:
-    image = Image.open(io.BytesIO(data)).convert("RGB")
-    image.thumbnail((400, 640))
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+def _thumbnail(data: bytes) -> str:
+    """A data URI of the cover at most THUMBNAIL_WIDTH wide: the page stays one small file."""
+    image = Image.open(io.BytesIO(data))
+    if image.width > THUMBNAIL_WIDTH:
+        image = image.convert("RGB")
+        image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        data = out.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
 def _size(count: int) -> str:

@@ -1,0 +1,74 @@
+"""Incremental rebuilds: nothing changed renders nothing; an edit rebuilds only what depends on it;
+the cache never serves a stale file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import build_quietly
+from make_book.build import BuildRequest, build
+
+
+def build_and_tell(manuscript: Path, out: Path) -> list[str]:
+    lines: list[str] = []
+    build(BuildRequest(manuscript, out), say=lines.append, warn=lines.append)
+    return lines
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+
+
+def test_nothing_changed_renders_nothing(small_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_and_tell(small_project, out)
+    def artifact_mtimes() -> dict[str, int]:
+        return {path.name: path.stat().st_mtime_ns for path in out.iterdir() if path.suffix in (".epub", ".pdf")}
+
+    before = artifact_mtimes()
+    lines = build_and_tell(small_project, out)
+    assert lines[:2] == ["tome 1: up to date", "tome 2: up to date"]
+    assert not any("laid out" in line or line.startswith("wrote") for line in lines)
+    assert artifact_mtimes() == before and len(before) == 4
+
+
+def test_one_edited_text_rebuilds_its_tome_only_and_equals_a_full_build(small_project: Path,
+                                                                        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_and_tell(small_project, out)
+    text = small_project / "tome-2" / "1-seul.txt"
+    text.write_text(text.read_text() + "Une phrase ajoutée.\n")
+    lines = build_and_tell(small_project, out)
+    assert "tome 1: up to date" in lines
+    assert any(line.startswith("tome 2:") and "laid out" in line for line in lines)
+    fresh = tmp_path / "fresh"
+    build_quietly(small_project, fresh)
+    assert files(out) == files(fresh)
+
+
+def test_style_config_and_tampered_files_invalidate(small_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_and_tell(small_project, out)
+    styles = small_project.parent / "styles" / "book.css"
+    styles.write_text(styles.read_text() + "\np { letter-spacing: 0.01em; }\n")
+    assert not any("up to date" in line for line in build_and_tell(small_project, out))
+    config = small_project / "book.toml"
+    config.write_text(config.read_text().replace('description = "Un livre minuscule', 'description = "Un livre'))
+    assert not any("up to date" in line for line in build_and_tell(small_project, out))
+    (out / "petit-livre-tome-1.pdf").write_bytes(b"tampered")
+    lines = build_and_tell(small_project, out)
+    assert "tome 2: up to date" in lines and "tome 1: up to date" not in lines
+    assert (out / "petit-livre-tome-1.pdf").read_bytes().startswith(b"%PDF")
+    shutil.rmtree(out / ".make-book-cache")
+    assert not any("up to date" in line for line in build_and_tell(small_project, out))
+
+
+def test_warnings_are_reported_again_when_a_tome_is_up_to_date(small_project: Path, tmp_path: Path) -> None:
+    (small_project / "tome-1" / "4-guillemet.txt").write_text("Titre\nIl dit \"oui et part.\n")
+    out = tmp_path / "out"
+    first = build_and_tell(small_project, out)
+    second = build_and_tell(small_project, out)
+    assert "tome 1: up to date" in second
+    assert [line for line in first if "unbalanced" in line] == [line for line in second if "unbalanced" in line]
+    assert len([line for line in second if "unbalanced" in line]) == 1
