@@ -113,6 +113,8 @@ def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.
 def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
                 say: Callable[[str], None]) -> list[RenderedTome]:
     workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(tomes)))
+    say(f"rendering tome {', '.join(str(tome.number) for tome in tomes)} "
+        f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     if workers == 1:
         return [_reported(render_tome(book, tome, formats, timestamp), say) for tome in tomes]
     # Each tome in its own process: two cores render two tomes at once, and WeasyPrint's memory

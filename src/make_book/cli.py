@@ -44,13 +44,15 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--check", "then_check", is_flag=True, help="Check the files after building them.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 uses every available core.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @verbose_option
 def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
-                  strict: bool, then_check: bool, jobs: int, verbose: bool) -> None:
+                  strict: bool, then_check: bool, jobs: int, quiet: bool, verbose: bool) -> None:
     """Build the tomes into EPUB and PDF."""
     request = BuildRequest(manuscript_dir, out_dir, tomes, formats or FORMATS, strict, jobs)
-    result = build(request, say=click.echo, warn=lambda line: click.echo(line, err=True))
-    click.echo(f"built {len(result.artifacts)} file(s) in {out_dir}")
+    say = (lambda line: None) if quiet else click.echo
+    result = build(request, say=say, warn=lambda line: click.echo(line, err=True))
+    say(f"built {len(result.artifacts)} file(s) in {out_dir}")
     if then_check:
         _check((out_dir,), strict, require_ace=False)
 

@@ -74,7 +74,8 @@ def subset_font(path: Path, characters: str) -> bytes:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.drop_tables += ["FFTM"]         # FontForge timestamps: not needed, and not subsettable
-    font = TTFont(path, recalcTimestamp=False)  # keep head.modified: reproducible output
+    # Keep head.modified (reproducible output); the bounding boxes of the full font still hold.
+    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)

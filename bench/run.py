@@ -1,0 +1,210 @@
+"""The benchmark: make-book against Pandoc and raw WeasyPrint on a generated corpus, in one run.
+
+    python bench/run.py                 # the full 612-text book (about 15 minutes on 2 cores)
+    python bench/run.py --texts 60 --runs 3
+
+Prints a table and writes bench/results.json. Every figure is a median of --runs runs; ratios are
+taken between figures measured in this same run, on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import generate  # noqa: E402
+
+from make_book.assemble import assemble  # noqa: E402
+from make_book.build import build_timestamp  # noqa: E402
+from make_book.config import load_config  # noqa: E402
+from make_book.normalize import normalize  # noqa: E402
+from make_book.epub import build_epub  # noqa: E402
+from make_book.pdf import lay_out, page_setup_css, print_html  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_BOOK = [sys.executable, "-m", "make_book"]
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and the peak RSS (MiB) of the largest process the command started."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env={**os.environ, **(env or {})})
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, (peak if peak > before else 0) // 1024
+
+
+def median_of(runs: int, measure) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def pandoc_sources(manuscript: Path, work: Path) -> list[Path]:
+    """The corpus as one Markdown file per tome, from the same normalized texts: Pandoc's input."""
+    config = load_config(manuscript)
+    files = []
+    for tome in assemble(config).book.tomes:
+        lines = [f"---\ntitle: \"{config.meta.title} — {tome.config.title}\"\nlang: fr\n---\n"]
+        for placed in tome.texts:
+            lines.append(f"# {placed.text.title}\n\n*Texte de {placed.text.author}*\n")
+            lines += [paragraph.plain + "\n" for paragraph in placed.text.paragraphs]
+        path = work / f"tome-{tome.number}.md"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, list[Path]]]:
+    """The exact HTML and stylesheets make-book gives WeasyPrint, for each tome."""
+    config = load_config(manuscript)
+    book = assemble(config).book
+    timestamp = build_timestamp(config)
+    setup = work / "page-setup.css"
+    setup.write_text(page_setup_css(book))
+    sources = []
+    for tome in book.tomes:
+        html = config.styles_dir / f"bench-tome-{tome.number}.html"  # beside the fonts it links
+        html.write_text(print_html(book, tome, timestamp), encoding="utf-8")
+        sources.append((html, [config.styles_dir / "book.css", config.styles_dir / "print.css", setup]))
+    return sources
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=612)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="make-book-bench-"))
+    env = {"SOURCE_DATE_EPOCH": "1764201600"}
+    try:
+        manuscript = generate(work, texts=options.texts)
+        project = manuscript.parent
+        results: dict[str, float] = {}
+
+        # Normalization throughput, in-process.
+        corpus = "".join(path.read_text(encoding="utf-8") for path in sorted(manuscript.rglob("*.txt")))
+        megabytes = len(corpus.encode()) / 1e6
+
+        def normalize_once() -> float:
+            started = time.perf_counter()
+            normalize(corpus)
+            return time.perf_counter() - started
+        results["corpus_mb"] = megabytes
+        results["normalize_s"] = median_of(options.runs, normalize_once)
+        results["normalize_mb_per_s"] = megabytes / results["normalize_s"]
+
+        def fresh_build(*arguments: str) -> tuple[float, int]:
+            out = work / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            return timed([*MAKE_BOOK, "build", "--out", str(out), *arguments], project, env)
+
+        full = [fresh_build() for _ in range(options.runs)]
+        results["full_build_s"] = statistics.median(seconds for seconds, _ in full)
+        results["peak_rss_mib"] = max(peak for _, peak in full)
+        results["sequential_build_s"] = median_of(options.runs, lambda: fresh_build("-j", "1")[0])
+        results["epub_only_build_s"] = median_of(options.runs, lambda: fresh_build("--format", "epub")[0])
+        results["our_pdf_tome1_s"] = median_of(options.runs, lambda: fresh_build(
+            "--tome", "1", "--format", "pdf", "-j", "1")[0])
+
+        # Our EPUB stage alone (the print layout it takes its page-list from is given), both tomes.
+        config = load_config(manuscript)
+        book = assemble(config).book
+        timestamp = build_timestamp(config)
+        layouts = [lay_out(book, tome, timestamp) for tome in book.tomes]
+
+        def epub_stage() -> float:
+            started = time.perf_counter()
+            for tome, layout in zip(book.tomes, layouts):
+                build_epub(book, tome, layout.page_of, timestamp)
+            return time.perf_counter() - started
+        results["epub_stage_s"] = median_of(options.runs, epub_stage)
+        del layouts
+
+        # Pandoc, EPUB of the same texts, both tomes one after the other.
+        import pypandoc
+        pandoc = pypandoc.get_pandoc_path()
+        sources = pandoc_sources(manuscript, work)
+        results["pandoc_epub_s"] = median_of(options.runs, lambda: sum(
+            timed([pandoc, str(source), "-o", str(source.with_suffix(".epub"))], work)[0] for source in sources))
+
+        # Raw WeasyPrint on our HTML, tome 1, as a command like ours.
+        html, stylesheets = raw_weasyprint_sources(manuscript, work)[0]
+        command = [shutil.which("weasyprint") or "weasyprint", str(html), str(work / "raw.pdf"),
+                   "--pdf-variant", "pdf/ua-1"]
+        for sheet in stylesheets:
+            command += ["-s", str(sheet)]
+        results["raw_weasyprint_tome1_s"] = median_of(options.runs, lambda: timed(command, work)[0])
+
+        # Rebuilds into a warm output folder.
+        out = work / "warm"
+        shutil.rmtree(out, ignore_errors=True)
+        timed([*MAKE_BOOK, "build", "--out", str(out)], project, env)
+        rebuild = [*MAKE_BOOK, "build", "--out", str(out)]
+        results["rebuild_nothing_changed_s"] = median_of(options.runs, lambda: timed(rebuild, project, env)[0])
+        text = manuscript / "tome-2" / "001-texte.txt"
+        original = text.read_text(encoding="utf-8")
+
+        def edit_one_text() -> float:
+            text.write_text(original + f"\nUne ligne ajoutée à {time.time()}.\n", encoding="utf-8")
+            return timed(rebuild, project, env)[0]
+        results["rebuild_one_text_s"] = median_of(options.runs, edit_one_text)
+        sheet = project / "styles" / "book.css"
+        sheet_text = sheet.read_text()
+
+        def edit_stylesheet() -> float:
+            sheet.write_text(sheet_text + f"\n/* {time.time()} */\n")
+            return timed(rebuild, project, env)[0]
+        results["rebuild_stylesheet_s"] = median_of(options.runs, edit_stylesheet)
+
+        results |= {
+            "ratio_full_to_sequential": results["full_build_s"] / results["sequential_build_s"],
+            "ratio_our_epub_to_pandoc": results["epub_stage_s"] / results["pandoc_epub_s"],
+            "ratio_epub_only_build_to_pandoc": results["epub_only_build_s"] / results["pandoc_epub_s"],
+            "ratio_our_pdf_to_raw_weasyprint": results["our_pdf_tome1_s"] / results["raw_weasyprint_tome1_s"],
+            "ratio_one_text_to_full": results["rebuild_one_text_s"] / results["full_build_s"],
+        }
+        report = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                  "texts": options.texts, "runs": options.runs, "results": results}
+        options.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(table(report))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(report: dict) -> str:
+    r = report["results"]
+    rows = [
+        ("normalization", f"{r['normalize_s']:.2f} s for {r['corpus_mb']:.2f} MB ({r['normalize_mb_per_s']:.1f} MB/s)", ""),
+        ("full build, 2 tomes × EPUB + PDF", f"{r['full_build_s']:.1f} s, peak {r['peak_rss_mib']} MiB/process",
+         f"{r['ratio_full_to_sequential']:.2f} × sequential ({r['sequential_build_s']:.1f} s; target ≤ 0.6)"),
+        ("EPUB stage (both tomes) vs Pandoc", f"{r['epub_stage_s']:.1f} s vs {r['pandoc_epub_s']:.1f} s",
+         f"{r['ratio_our_epub_to_pandoc']:.2f} × Pandoc (target ≤ 0.5)"),
+        ("build --format epub (with layout)", f"{r['epub_only_build_s']:.1f} s",
+         f"{r['ratio_epub_only_build_to_pandoc']:.2f} × Pandoc"),
+        ("PDF tome 1 vs raw WeasyPrint", f"{r['our_pdf_tome1_s']:.1f} s vs {r['raw_weasyprint_tome1_s']:.1f} s",
+         f"{r['ratio_our_pdf_to_raw_weasyprint']:.2f} × raw (target ≤ 1.10)"),
+        ("rebuild, nothing changed", f"{r['rebuild_nothing_changed_s']:.2f} s", "target < 1 s"),
+        ("rebuild, one text edited", f"{r['rebuild_one_text_s']:.1f} s",
+         f"{r['ratio_one_text_to_full']:.2f} × full (target ≤ 0.6)"),
+        ("rebuild, stylesheet edited", f"{r['rebuild_stylesheet_s']:.1f} s", ""),
+    ]
+    width = max(len(row[0]) for row in rows)
+    lines = [f"{report['texts']} texts, median of {report['runs']} runs, {report['machine']}"]
+    lines += [f"{name:<{width}}  {value:<44}  {ratio}".rstrip() for name, value, ratio in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
