@@ -30,7 +30,8 @@ from make_book.build import build_timestamp  # noqa: E402
 from make_book.config import load_config  # noqa: E402
 from make_book.normalize import normalize  # noqa: E402
 from make_book.epub import build_epub  # noqa: E402
-from make_book.pdf import lay_out, page_setup_css, print_html  # noqa: E402
+from make_book.book_html import print_html  # noqa: E402
+from make_book.pdf import lay_out, page_setup_css  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_BOOK = [sys.executable, "-m", "make_book"]

@@ -31,6 +31,7 @@ settings.register_profile("long", max_examples=20000, deadline=None)
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("long" if config.getoption("--runslow") else "quick")
+    pytest.long_run = config.getoption("--runslow")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

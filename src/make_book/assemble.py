@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +20,22 @@ class Assembled:
     diagnostics: dict[int, tuple[Diagnostic, ...]]  # by tome number
 
 
+# Characters XML 1.0 cannot carry (the EPUB is XML): normalization removes them; the author is told.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def load_text(path: Path, config: Config) -> tuple[Text, tuple[Diagnostic, ...]]:
     """One file: bytes, normalized text (in memory only), parsed text."""
     source, decode_notes = read_text(path)
     text, typography_notes = normalize(source.text, config.style)
-    return parse_text(text, path), decode_notes + tuple(note.at(path) for note in typography_notes)
+    notes = decode_notes + tuple(note.at(path) for note in typography_notes)
+    forbidden = _NOT_XML.search(source.text)
+    if forbidden:
+        count = len(_NOT_XML.findall(source.text))
+        notes += (Diagnostic(f"removed {count} control character(s) that XML cannot carry (first: "
+                             f"U+{ord(forbidden.group()):04X})", path,
+                             source.text.count("\n", 0, forbidden.start()) + 1),)
+    return parse_text(text, path), notes
 
 
 def assemble(config: Config, tome_numbers: tuple[int, ...] = ()) -> Assembled:

@@ -22,6 +22,7 @@ from make_book.cache import CachedTome, cached_tome, remember, tome_key
 from make_book.sources import list_texts
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
+from make_book.fetcher import check_stylesheets
 from make_book.fonts import check_coverage
 from make_book.model import Book, Tome
 from make_book.output import write_atomic
@@ -146,6 +147,9 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
     if unknown:
         raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
                             f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
+    check_stylesheets(config.styles_dir)
+    if request.out_dir.exists() and not request.out_dir.is_dir():
+        raise MakeBookError("the output folder is a file: give --out a folder", request.out_dir)
     selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
     timestamp = build_timestamp(config)
     out_dir = request.out_dir

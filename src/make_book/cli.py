@@ -103,6 +103,31 @@ def fmt_command(paths: tuple[Path, ...], manuscript_dir: Path, check: bool, writ
         sys.exit(1)
 
 
+@cli.command("new")
+@click.argument("folder", type=click.Path(path_type=Path))
+@verbose_option
+def new_command(folder: Path, verbose: bool) -> None:
+    """Create a ready-to-build book project in FOLDER (never overwrites anything)."""
+    import datetime as dt
+
+    from make_book.new import create_project
+
+    create_project(folder, dt.date.today())
+    click.echo(f"created {folder}: run `make-book` there to build it")
+
+
+@cli.command("watch")
+@manuscript_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@verbose_option
+def watch_command(manuscript_dir: Path, port: int, verbose: bool) -> None:
+    """Serve a live HTML preview of each tome, refreshed as you edit."""
+    from make_book.watch import serve
+
+    serve(manuscript_dir, port, report=lambda line: click.echo(line, err=line.startswith("Error")))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one message and exit 1; `-v` adds the traceback."""
     args = sys.argv[1:] if argv is None else argv

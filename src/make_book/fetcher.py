@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from make_book.errors import Diagnostic
+from make_book.errors import Diagnostic, MakeBookError
+
+STYLESHEETS = ("book.css", "print.css")
+_CSS_REFERENCE = re.compile(r"""url\(\s*["']?([^"')]+?)["']?\s*\)|@import\s+["']([^"']+)["']""")
 
 
 class ProjectFetcher(URLFetcher):
@@ -29,3 +33,20 @@ class ProjectFetcher(URLFetcher):
             raise ValueError(f"refused: {url}")
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
+
+
+def check_stylesheets(styles_dir: Path) -> None:
+    """Every resource a stylesheet names must be a file inside the styles folder: the EPUB carries
+    book.css as it is, and no reader or renderer should reach the network or the machine's files."""
+    root = styles_dir.resolve()
+    for name in STYLESHEETS:
+        path = styles_dir / name
+        if not path.is_file():
+            raise MakeBookError("missing stylesheet: the styles folder needs book.css and print.css", path)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in _CSS_REFERENCE.finditer(line):
+                reference = match.group(1) or match.group(2)
+                target = (styles_dir / reference).resolve() if ":" not in reference else None
+                if target is None or not target.is_relative_to(root) or not target.is_file():
+                    raise MakeBookError(f"refers to '{reference}': a stylesheet may use only files in the "
+                                        "styles folder (no URL, nothing outside it)", path, number)

@@ -11,7 +11,7 @@ from weasyprint.text.fonts import FontConfiguration
 from make_book.errors import Diagnostic
 from make_book.fetcher import ProjectFetcher
 from make_book.model import Book, Tome
-from make_book.templates import french_date, render
+from make_book.book_html import print_html
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -26,11 +26,6 @@ class PrintLayout:
     pages: int
     page_of: dict[str, int]
     refused: tuple[Diagnostic, ...]
-
-
-def print_html(book: Book, tome: Tome, timestamp: dt.datetime) -> str:
-    return render("print.html.j2", book=book, tome=tome, href=lambda anchor: f"#{anchor}",
-                  date_text=french_date(book.meta.date), timestamp=timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def page_setup_css(book: Book) -> str:

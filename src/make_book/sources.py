@@ -13,6 +13,8 @@ from natsort import natsort_keygen
 from make_book.errors import Diagnostic, MakeBookError
 
 TEXT_SUFFIX = ".txt"
+# One contributor's text is a few thousand characters; megabytes are a mistake (a pasted file, a log).
+MAX_TEXT_BYTES = 1_000_000
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 # Encodings a contributor's machine produces; charset-normalizer chooses among them.
 _LEGACY_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman"]
@@ -82,6 +84,10 @@ def _line_at(data: bytes, offset: int) -> int:
 
 def read_text(path: Path) -> tuple[SourceText, tuple[Diagnostic, ...]]:
     try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise MakeBookError(f"{size / 1e6:.1f} MB is too large for one text (the limit is "
+                                f"{MAX_TEXT_BYTES / 1e6:.0f} MB): is it the right file?", path)
         data = path.read_bytes()
     except OSError as exc:
         raise MakeBookError(f"cannot read: {exc.strerror}", path) from None

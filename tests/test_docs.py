@@ -1,0 +1,51 @@
+"""The docs and the code say the same thing; `make-book new` gives a project that builds."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from conftest import ROOT, run_cli
+from make_book.config import BOOK_FIELDS, TABLES, TOME_FIELDS
+from make_book.new import book_toml
+
+
+def schema_keys() -> set[str]:
+    keys = set(BOOK_FIELDS)
+    keys |= {f"{table}.{key}" for table, fields in TABLES.items() for key in fields}
+    keys |= {f"tomes[].{key}" for key in TOME_FIELDS}
+    return keys
+
+
+def test_every_config_key_is_documented_and_every_documented_key_exists() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    documented = set(re.findall(r"^\| `([\w.\[\]]+)` \|", text, re.MULTILINE))
+    assert documented == schema_keys()
+
+
+def test_the_readme_links_the_docs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{page.name}" in readme, page.name
+
+
+def test_new_writes_every_key_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    config = tomllib.loads(book_toml(__import__("datetime").date(2026, 1, 1)))
+    written = set(config) - {"tomes", *TABLES} | {f"{t}.{k}" for t in TABLES for k in config[t]} \
+        | {f"tomes[].{key}" for key in config["tomes"][0]}
+    assert written == schema_keys()
+    project = tmp_path / "livre"
+    assert run_cli("new", str(project)).returncode == 0
+    again = run_cli("new", str(project))
+    assert again.returncode == 1 and "never overwrites" in again.stderr
+
+
+def test_a_new_project_builds_at_once(tmp_path: Path) -> None:
+    project = tmp_path / "livre"
+    assert run_cli("new", str(project)).returncode == 0
+    result = run_cli(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (project / "build").glob("*.*pub")) == ["mon-livre-tome-1.epub",
+                                                                                 "mon-livre-tome-2.epub"]
+    assert result.stderr == ""  # the example texts give no warning
