@@ -10,6 +10,7 @@ import pypdf
 import pytest
 
 from bookfiles import outline, page_text
+from conftest import build_quietly
 
 A5 = (419.53, 595.28)
 DEMO_TITLES = {1: ["Présentation", "Le ravissement du collaboratif"], 2: ["Présentation"]}
@@ -101,3 +102,22 @@ def test_running_heads_and_blank_versos(demo_build: Path) -> None:
     # the page before a recto opening is blank when the previous text ended on a recto
     assert page_text(pdf, opening - 1).strip() == ""
     assert "Présentation" not in page_text(pdf, opening).splitlines()[0]
+
+
+def test_pdf_a_and_the_printers_variant(small_project: Path, tmp_path: Path) -> None:
+    config = small_project / "book.toml"
+    config.write_text(config.read_text() + '\n[pdf]\nvariant = "pdf/a-3b"\nprint_variant = true\nbleed = "5mm"\n')
+    build_quietly(small_project, tmp_path / "out", tomes=(2,))
+    with pikepdf.open(tmp_path / "out" / "petit-livre-tome-2.pdf") as pdf:
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "B"
+        reader_box = [float(v) for v in pdf.pages[0].mediabox]
+    with pikepdf.open(tmp_path / "out" / "petit-livre-tome-2-print.pdf") as pdf:
+        page = pdf.pages[0]
+        media, trim = [float(v) for v in page.mediabox], [float(v) for v in page.TrimBox]
+        bleed = 5 / 25.4 * 72
+        assert round(trim[2] - trim[0], 1) == round(reader_box[2] - reader_box[0], 1)
+        assert round(media[2] - media[0] - (trim[2] - trim[0]), 0) >= round(2 * bleed, 0)
+        assert "/BleedBox" in page
+    manifest = (tmp_path / "out" / "manifest.json").read_text()
+    assert '"format": "print"' in manifest

@@ -67,7 +67,8 @@ class BuildResult:
 
 
 def artifact_name(config: Config, tome: int, fmt: str) -> str:
-    return f"{config.meta.slug}-tome-{tome}.{fmt}"
+    """`print` is the printer's PDF (bleed and crop marks), beside the reader's."""
+    return f"{config.meta.slug}-tome-{tome}-print.pdf" if fmt == "print" else f"{config.meta.slug}-tome-{tome}.{fmt}"
 
 
 def build_timestamp(config: Config) -> dt.datetime:
@@ -104,6 +105,10 @@ def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.
         started = time.perf_counter()
         files["pdf"] = write_pdf(book, tome, layout)
         seconds["pdf"] = time.perf_counter() - started
+    if "print" in formats:
+        started = time.perf_counter()
+        files["print"] = write_pdf(book, tome, lay_out(book, tome, timestamp, for_printer=True))
+        seconds["print"] = time.perf_counter() - started
     if "epub" in formats:
         started = time.perf_counter()
         files["epub"] = build_epub(book, tome, layout.page_of, timestamp)
@@ -154,8 +159,10 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
     timestamp = build_timestamp(config)
     out_dir = request.out_dir
 
+    formats = request.formats + (("print",) if config.pdf.print_variant and "pdf" in request.formats else ())
+
     def paths(number: int) -> dict[str, Path]:
-        return {fmt: out_dir / artifact_name(config, number, fmt) for fmt in request.formats}
+        return {fmt: out_dir / artifact_name(config, number, fmt) for fmt in formats}
 
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
     keys = {tome.number: tome_key(config, tome, list_texts(tome.folder), timestamp) for tome in selected}
@@ -170,7 +177,7 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
         book = assembled.book
         say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
         check_coverage(book)
-        rendered = _render_all(book, list(book.tomes), request.formats, timestamp, request.jobs, say)
+        rendered = _render_all(book, list(book.tomes), formats, timestamp, request.jobs, say)
         for tome, result in zip(book.tomes, rendered):
             words = sum(len(paragraph.plain.split()) for placed in tome.texts
                         for paragraph in placed.text.paragraphs)

@@ -57,6 +57,8 @@ PDF_FIELDS: dict[str, Field] = {
     "page_size": Field(str, "A5", "Trim size: a CSS page size (A5, 148mm 210mm, …)."),
     "text_start": Field(str, "recto", "Where each text starts.", choices=("recto", "any")),
     "variant": Field(str, "pdf/ua-1", "PDF variant.", choices=("pdf/ua-1", "pdf/a-3b", "none")),
+    "print_variant": Field(bool, False, "Also write SLUG-tome-N-print.pdf, with bleed and crop marks, for a printer."),
+    "bleed": Field(str, "3mm", "Bleed of the printer's PDF (a CSS length)."),
 }
 TOME_FIELDS: dict[str, Field] = {
     "number": Field(int, REQUIRED, "The tome's number, 1, 2, …"),
@@ -85,6 +87,8 @@ class PdfOptions:
     page_size: str = "A5"
     text_start: str = "recto"
     variant: str = "pdf/ua-1"
+    print_variant: bool = False
+    bleed: str = "3mm"
 
 
 @dataclass(frozen=True)

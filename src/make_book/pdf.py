@@ -28,20 +28,21 @@ class PrintLayout:
     refused: tuple[Diagnostic, ...]
 
 
-def page_setup_css(book: Book) -> str:
-    """The paged-media settings that come from book.toml."""
+def page_setup_css(book: Book, for_printer: bool = False) -> str:
+    """The paged-media settings that come from book.toml; the printer's PDF adds bleed and marks."""
     start = "recto" if book.pdf.text_start == "recto" else "page"
-    return f"@page {{ size: {book.pdf.page_size}; }}\nsection.text {{ break-before: {start}; }}\n"
+    marks = f" bleed: {book.pdf.bleed}; marks: crop cross;" if for_printer else ""
+    return f"@page {{ size: {book.pdf.page_size};{marks} }}\nsection.text {{ break-before: {start}; }}\n"
 
 
-def lay_out(book: Book, tome: Tome, timestamp: dt.datetime) -> PrintLayout:
+def lay_out(book: Book, tome: Tome, timestamp: dt.datetime, for_printer: bool = False) -> PrintLayout:
     fetcher = ProjectFetcher((book.styles_dir,))
     fonts = FontConfiguration()
     base_url = book.styles_dir.as_uri() + "/"
     stylesheets = [
         CSS(filename=str(book.styles_dir / "book.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(filename=str(book.styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-        CSS(string=page_setup_css(book), base_url=base_url, url_fetcher=fetcher, font_config=fonts),
+        CSS(string=page_setup_css(book, for_printer), base_url=base_url, url_fetcher=fetcher, font_config=fonts),
     ]
     html = HTML(string=print_html(book, tome, timestamp), base_url=base_url, url_fetcher=fetcher)
     document = html.render(stylesheets=stylesheets, font_config=fonts)

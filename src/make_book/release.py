@@ -25,7 +25,8 @@ SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "manifest.json"
 PAGE_NAME = "index.html"
 THUMBNAIL_WIDTH = 400
-FORMAT_LABELS = {"epub": "l’EPUB (liseuses, tablettes)", "pdf": "le PDF (impression)"}
+FORMAT_LABELS = {"epub": "l’EPUB (liseuses, tablettes)", "pdf": "le PDF (lecture, impression)",
+                 "print": "le PDF pour l’imprimeur (fonds perdus, traits de coupe)"}
 
 
 def sha256(path: Path) -> str:
