@@ -50,8 +50,20 @@ def make_project(destination: Path, manuscript: Path) -> Path:
     return destination / "manuscript"
 
 
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under `folder`: bytes and modification time."""
+    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
 def build_quietly(manuscript: Path, out: Path, **options) -> object:
-    return build(BuildRequest(manuscript, out, **options), say=lambda _: None, warn=lambda _: None)
+    """A build in this process; it also checks that the manuscript (bytes and modification times) is
+    the same after the build as before, whether the build succeeds or fails."""
+    before = snapshot(manuscript)
+    try:
+        return build(BuildRequest(manuscript, out, **options), say=lambda _: None, warn=lambda _: None)
+    finally:
+        assert snapshot(manuscript) == before, "the build changed the manuscript"
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,

@@ -92,3 +92,9 @@ def test_fmt_rewrites_a_windows_1252_file_as_utf8_keeping_its_lines(small_projec
 def test_fmt_stdin_to_stdout() -> None:
     result = run_cli("fmt", "-", stdin="Quoi?\n".encode())
     assert result.returncode == 0 and result.stdout == "Quoi\u202f?\n"
+
+
+def test_shell_completion_scripts_as_the_docs_say() -> None:
+    for shell in ("bash", "zsh", "fish"):
+        result = run_cli(env={"_MAKE_BOOK_COMPLETE": f"{shell}_source"})
+        assert result.returncode == 0 and "_MAKE_BOOK_COMPLETE" in result.stdout, shell

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,23 @@ def test_embedded_fonts_cover_every_character_of_the_text(demo_build: Path, tome
     for name in fonts:
         cmap = TTFont(io.BytesIO(book.read(name))).getBestCmap()
         assert not {char for char in used if ord(char) not in cmap}, name
+
+
+def test_epub_pages_render_in_a_browser_with_the_embedded_font(demo_build: Path, tmp_path: Path) -> None:
+    from browser import browser_page, serve
+
+    with zipfile.ZipFile(demo_build / "612-rencontres-tome-1.epub") as archive:
+        archive.extractall(tmp_path)
+    with serve(tmp_path / "EPUB") as base, browser_page(600, 900) as page:
+        for name in ("title-page.xhtml", "nav.xhtml", "t1-002.xhtml", "contributors.xhtml"):
+            page.goto(base + name)
+            page.evaluate("document.fonts.ready")
+            assert page.evaluate("document.fonts.check('16px \"Book Libertine\"')"), name
+            families = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+            assert '"Book Libertine"' in families or "Book Libertine" in families, name
+        assert page.evaluate("getComputedStyle(document.querySelector('li')).fontFamily") \
+            .startswith('"Book Libertine"')
+        page.goto(base + "t1-002.xhtml")
+        assert page.inner_text("h2") == "Le ravissement du collaboratif"
+        page.screenshot(path=str(tmp_path / "text.png"))
+    assert (tmp_path / "text.png").stat().st_size > 20_000

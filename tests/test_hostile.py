@@ -18,18 +18,13 @@ import jinja2
 import pypdf
 import pytest
 
-from conftest import ROOT, build_quietly, epubcheck, run_cli
+from conftest import ROOT, build_quietly, epubcheck, run_cli, snapshot
 from make_book.errors import MakeBookError
 from make_book.fetcher import ProjectFetcher
 from make_book.templates import environment
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate  # noqa: E402
-
-
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def one_text_book(small_project: Path, content: bytes | str) -> Path:

@@ -121,3 +121,19 @@ def test_pdf_a_and_the_printers_variant(small_project: Path, tmp_path: Path) -> 
         assert "/BleedBox" in page
     manifest = (tmp_path / "out" / "manifest.json").read_text()
     assert '"format": "print"' in manifest
+
+
+def test_no_line_starts_with_punctuation_held_by_a_no_break_space(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import generate
+
+    manuscript = generate(tmp_path, texts=30, seed=11)
+    build_quietly(manuscript, tmp_path / "out", tomes=(1,), formats=("pdf",))
+    lines = [line.strip() for page in pypdf.PdfReader(tmp_path / "out" / "corpus-tome-1.pdf").pages
+             for line in page.extract_text().splitlines()]
+    assert sum("\u202f" in line for line in lines) > 50  # the corpus has many of them
+    assert not [line for line in lines if line[:1] in ("!", "?", ";", ":", "»")]
+    assert not [line for line in lines if line.endswith("«")]

@@ -14,15 +14,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, build_quietly, make_project, FIXTURES
+from conftest import FIXTURES, ROOT, build_quietly, make_project, snapshot
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate  # noqa: E402
-
-
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def artifacts(build: Path) -> dict[str, bytes]:
