@@ -128,7 +128,7 @@ def main() -> None:
         def epub_stage() -> float:
             started = time.perf_counter()
             for tome, layout in zip(book.tomes, layouts):
-                build_epub(book, tome, layout.page_of, timestamp)
+                build_epub(book, tome, layout.page_map, timestamp)
             return time.perf_counter() - started
         results["epub_stage_s"] = median_of(options.runs, epub_stage)
         del layouts

@@ -12,7 +12,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from PIL import Image
 
-from bookfiles import NS, Epub, outline
+from bookfiles import NS, Epub, outline, page_text
 from conftest import epubcheck
 
 DEMO_TITLES = {1: ["Présentation", "Le ravissement du collaboratif"], 2: ["Présentation"]}
@@ -107,7 +107,9 @@ def test_toc_entries_carry_title_and_author_and_the_index_links_each_author(demo
 @pytest.mark.parametrize("tome", [1, 2])
 def test_page_list_gives_the_print_pages_where_texts_start(demo_build: Path, tome: int) -> None:
     book = Epub(demo_build / f"612-rencontres-tome-{tome}.epub")
-    pages = {href.split("#")[0]: int(number) for href, number in book.nav_list("page-list")}
+    pages: dict[str, int] = {}  # each document's first print page
+    for href, number in book.nav_list("page-list"):
+        pages.setdefault(href.split("#")[0], int(number))
     starts = dict(outline(demo_build / f"612-rencontres-tome-{tome}.pdf"))
     for number, title in enumerate(DEMO_TITLES[tome], start=1):
         assert pages[f"t{tome}-{number:03d}.xhtml"] == starts[title]
@@ -172,3 +174,57 @@ def test_epub_pages_render_in_a_browser_with_the_embedded_font(demo_build: Path,
         assert page.inner_text("h2") == "Le ravissement du collaboratif"
         page.screenshot(path=str(tmp_path / "text.png"))
     assert (tmp_path / "text.png").stat().st_size > 20_000
+
+
+def test_a_generated_book_passes_epubcheck(tmp_path: Path) -> None:
+    """The benchmark's generated corpus (contributors' defects included), at a test-friendly size;
+    `python bench/corpus.py DIR` and `make-book check` do the same at full size."""
+    import sys
+
+    from conftest import ROOT, build_quietly
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import generate
+
+    manuscript = generate(tmp_path, texts=60, seed=4)
+    build_quietly(manuscript, tmp_path / "out", formats=("epub",))
+    for tome in (1, 2):
+        book = tmp_path / "out" / f"corpus-tome-{tome}.epub"
+        assert epubcheck(book) == []
+        assert len(Epub(book).nav_list("page-list")) >= 30
+
+
+def test_page_list_marks_every_printed_page_where_it_begins(tmp_path: Path) -> None:
+    """Each page of the print edition's texts, also those that begin inside a paragraph: the
+    EPUB's marker stands right before the words that open that page in the PDF."""
+    import sys
+
+    import pypdf
+
+    from conftest import ROOT, build_quietly
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import generate
+
+    manuscript = generate(tmp_path, texts=24, seed=8)
+    build_quietly(manuscript, tmp_path / "out", tomes=(1,))
+    book = Epub(tmp_path / "out" / "corpus-tome-1.epub")
+    pdf_path = tmp_path / "out" / "corpus-tome-1.pdf"
+    pdf = pypdf.PdfReader(pdf_path)
+    entries = [(href, int(number)) for href, number in book.nav_list("page-list")]
+    numbers = [number for _, number in entries]
+    assert numbers == sorted(set(numbers))
+    first_text = min(number for href, number in entries if href.startswith("t1-001.xhtml"))
+    blank = {n for n in range(1, len(pdf.pages) + 1) if not pdf.pages[n - 1].extract_text().strip()}
+    assert set(range(first_text, len(pdf.pages) + 1)) - blank == {n for n in numbers if n >= first_text}
+    mid_paragraph = 0
+    for href, number in entries:
+        document, anchor = href.split("#")
+        source = book.read(f"EPUB/{document}").decode()
+        marker = source.index(f'id="{anchor}"')
+        paragraph = source.rfind("<p ", 0, marker)
+        if number < first_text or paragraph < source.rfind("<section", 0, marker):
+            continue  # front matter, or a section's first page: checked against the outline elsewhere
+        mid_paragraph += bool(re.sub(r"<[^>]+>", "", source[paragraph:marker].split(">", 1)[1]).strip())
+        opening = "".join(re.sub(r"<[^>]+>", "", source[marker:].split(">", 1)[1]).split())[:12]
+        lines = [line for line in page_text(pdf_path, number).splitlines() if line.strip()][1:]  # no running head
+        assert "".join("".join(lines).split()).startswith(opening), (number, opening)
+    assert mid_paragraph >= 3

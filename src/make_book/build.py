@@ -111,7 +111,7 @@ def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.
         seconds["print"] = time.perf_counter() - started
     if "epub" in formats:
         started = time.perf_counter()
-        files["epub"] = build_epub(book, tome, layout.page_of, timestamp)
+        files["epub"] = build_epub(book, tome, layout.page_map, timestamp)
         seconds["epub"] = time.perf_counter() - started
     return RenderedTome(tome.number, files, layout.pages, seconds, layout.refused)
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from make_book.cover import cover_alt, cover_image
 from make_book.fonts import font_files, subset_font
-from make_book.model import Book, Tome
+from make_book.model import Book, PageMap, Tome, paragraph_id
 from make_book.templates import french_date, render, sections
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -33,7 +33,8 @@ def _href(anchor: str) -> str:
     return f"{anchor}.xhtml"
 
 
-def _documents(book: Book, tome: Tome, page_of: dict[str, int]) -> list[Document]:
+def _documents(book: Book, tome: Tome, page_map: PageMap) -> list[Document]:
+    page_of = page_map.sections
     macros = sections()
     meta = book.meta
     docs = [
@@ -45,18 +46,25 @@ def _documents(book: Book, tome: Tome, page_of: dict[str, int]) -> list[Document
                  macros.copyright_page(book, tome, french_date(meta.date), page_of.get("copyright"))),
     ]
     docs += [Document(placed.anchor, placed.text.title, "bodymatter",
-                      macros.text_section(placed, page_of.get(placed.anchor))) for placed in tome.texts]
+                      macros.text_section(placed, page_of.get(placed.anchor), page_map.paragraphs))
+             for placed in tome.texts]
     if tome.contributors:
         docs.append(Document("contributors", "Index des contributeurs", "backmatter",
                              macros.contributors(tome, _href, page_of.get("contributors"))))
     return docs
 
 
-def _page_list(tome: Tome, page_of: dict[str, int]) -> list[tuple[str, int]]:
+def _page_list(tome: Tome, page_map: PageMap) -> list[tuple[str, int]]:
+    """(target, page) for every print page the EPUB marks, in page order."""
     files = {"title-page": "title-page", "copyright": "copyright", "toc": "nav", "contributors": "contributors"}
     files |= {placed.anchor: placed.anchor for placed in tome.texts}
-    return sorted(((f"{files[anchor]}.xhtml#page-{page}", page) for anchor, page in page_of.items()
-                   if anchor in files), key=lambda entry: entry[1])
+    entries = [(f"{files[anchor]}.xhtml#page-{page}", page) for anchor, page in page_map.sections.items()
+               if anchor in files]
+    texts = {paragraph_id(placed.anchor, number): placed.anchor for placed in tome.texts
+             for number in range(1, len(placed.text.blocks) + 1)}
+    entries += [(f"{texts[paragraph]}.xhtml#page-{page}", page)
+                for paragraph, breaks in page_map.paragraphs.items() for _, page in breaks]
+    return sorted(entries, key=lambda entry: entry[1])
 
 
 def _xhtml(book: Book, title: str, matter: str, body: Markup) -> str:
@@ -69,19 +77,20 @@ class _Writer(epub.EpubWriter):
         super()._write_opf_file(root)
 
 
-def build_epub(book: Book, tome: Tome, page_of: dict[str, int], modified: dt.datetime) -> bytes:
+def build_epub(book: Book, tome: Tome, page_map: PageMap, modified: dt.datetime) -> bytes:
     """The EPUB's bytes: reproducible for the same inputs and `modified` time."""
     meta = book.meta
     package = epub.EpubBook()
     package.set_identifier(tome.config.identifier)
     package.set_title(f"{meta.title} — {tome.config.title}")
     package.set_language(meta.language)
-    _add_metadata(package, book, tome, bool(page_of))
+    _add_metadata(package, book, tome, bool(page_map.pages))
 
     items: list[epub.EpubItem] = []
-    documents = _documents(book, tome, page_of)
-    pages = _page_list(tome, page_of)
-    nav_body = Markup(render("nav.xhtml.j2", tome=tome, href=_href, page=page_of.get("toc"), page_list=pages))
+    documents = _documents(book, tome, page_map)
+    pages = _page_list(tome, page_map)
+    nav_body = Markup(render("nav.xhtml.j2", tome=tome, href=_href, page=page_map.sections.get("toc"),
+                             page_list=pages))
     rendered = {doc.name: _xhtml(book, doc.title, doc.matter, doc.body) for doc in documents}
     rendered["nav"] = _xhtml(book, "Sommaire", "frontmatter", nav_body)
     for name in ["cover", "title-page", "copyright", "nav"] + [doc.name for doc in documents[3:]]:

@@ -25,6 +25,44 @@ class Paragraph:
         return "".join(span.text for span in self.spans)
 
 
+    def with_breaks(self, breaks: tuple[tuple[int, int], ...]) -> tuple[Span | int, ...]:
+        """The spans with print page numbers inserted at `(offset in plain, page)` positions."""
+        pieces: list[Span | int] = []
+        position = 0
+        pending = sorted(breaks)
+        for span in self.spans:
+            start, text = position, span.text
+            while pending and pending[0][0] < start + len(span.text):
+                offset, page = pending.pop(0)
+                cut = offset - start
+                if cut > 0:
+                    pieces.append(Span(text[:cut], span.emphasis))
+                pieces.append(page)
+                text, start = text[cut:], offset
+            if text:
+                pieces.append(Span(text, span.emphasis))
+            position += len(span.text)
+        return tuple(pieces)
+
+
+@dataclass(frozen=True)
+class PageMap:
+    """Where the print edition's pages begin, for the EPUB's page-list: the first page of each
+    section (by anchor), and pages that begin with a paragraph or inside one (by paragraph id,
+    as (offset in the paragraph's text, page) pairs)."""
+
+    sections: dict[str, int]
+    paragraphs: dict[str, tuple[tuple[int, int], ...]]
+
+    @property
+    def pages(self) -> int:
+        return len(self.sections) + sum(len(breaks) for breaks in self.paragraphs.values())
+
+
+def paragraph_id(anchor: str, block_number: int) -> str:
+    return f"{anchor}-{block_number}"
+
+
 @dataclass(frozen=True)
 class SectionBreak:
     line: int

@@ -7,13 +7,15 @@ from functools import cache
 
 import jinja2
 
+from make_book.model import paragraph_id
+
 FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                  "octobre", "novembre", "décembre")
 
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("make_book", "templates"),
         autoescape=True,                      # manuscript text is never markup: `<script>` stays text
         undefined=jinja2.StrictUndefined,
@@ -21,6 +23,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["paragraph_id"] = paragraph_id
+    return env
 
 
 def render(name: str, **context: object) -> str:
