@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,12 @@ def load_text(path: Path, config: Config) -> tuple[Text, tuple[Diagnostic, ...]]
     return parse_text(text, path), notes
 
 
-def assemble(config: Config, tome_numbers: tuple[int, ...] = ()) -> Assembled:
-    """The book with the selected tomes (all when empty), each text placed and given its anchor."""
+TextLoader = Callable[[Path, Config], tuple[Text, tuple[Diagnostic, ...]]]
+
+
+def assemble(config: Config, tome_numbers: tuple[int, ...] = (), load: TextLoader = load_text) -> Assembled:
+    """The book with the selected tomes (all when empty), each text placed and given its anchor.
+    `load` reads one file (the live preview passes one that remembers unchanged files)."""
     tomes = []
     diagnostics: dict[int, tuple[Diagnostic, ...]] = {}
     for tome_config in config.tomes:
@@ -48,7 +53,7 @@ def assemble(config: Config, tome_numbers: tuple[int, ...] = ()) -> Assembled:
         placed = []
         notes: list[Diagnostic] = []
         for index, path in enumerate(list_texts(tome_config.folder), start=1):
-            text, text_notes = load_text(path, config)
+            text, text_notes = load(path, config)
             notes.extend(text_notes)
             placed.append(PlacedText(f"t{tome_config.number}-{index:03d}", text))
         if not placed:

@@ -22,15 +22,16 @@ verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show traceb
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="make-book")
+@click.option("-q", "--quiet", is_flag=True, help="With no command: build, printing only warnings and errors.")
 @verbose_option
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Build the book in manuscript/ into build/: EPUB 3 and PDF for each tome.
 
     With no command, runs `make-book build` with its defaults.
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(build_command)
+        ctx.invoke(build_command, quiet=quiet)
 
 
 @cli.command("build")
