@@ -12,6 +12,7 @@ import gc
 import datetime as dt
 import multiprocessing
 import os
+import resource
 import subprocess
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ class RenderedTome:
     files: dict[str, bytes]
     pages: int
     seconds: dict[str, float]
+    peak_mib: int  # the process's peak resident memory (a worker renders one tome)
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -116,7 +118,8 @@ def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.
         started = time.perf_counter()
         files["epub"] = build_epub(book, tome, layout.page_map, timestamp)
         seconds["epub"] = time.perf_counter() - started
-    return RenderedTome(tome.number, files, layout.pages, seconds, layout.refused)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return RenderedTome(tome.number, files, layout.pages, seconds, peak_mib, layout.refused)
 
 
 def _give_back_free_memory() -> None:
@@ -154,7 +157,7 @@ def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timesta
 
 def _reported(rendered: RenderedTome, say: Callable[[str], None]) -> RenderedTome:
     timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in rendered.seconds.items())
-    say(f"tome {rendered.number}: {rendered.pages} pages laid out ({timing})")
+    say(f"tome {rendered.number}: {rendered.pages} pages laid out ({timing}; peak {rendered.peak_mib} MiB)")
     return rendered
 
 
