@@ -127,11 +127,10 @@ def main() -> None:
 
         def epub_stage() -> float:
             started = time.perf_counter()
-            for tome, layout in zip(book.tomes, layouts):
+            for tome, layout in zip(book.tomes, layouts, strict=True):
                 build_epub(book, tome, layout.page_map, timestamp)
             return time.perf_counter() - started
         results["epub_stage_s"] = median_of(options.runs, epub_stage)
-        del layouts
 
         # Pandoc, EPUB of the same texts, both tomes one after the other.
         import pypandoc
@@ -187,7 +186,8 @@ def main() -> None:
 def table(report: dict) -> str:
     r = report["results"]
     rows = [
-        ("normalization", f"{r['normalize_s']:.2f} s for {r['corpus_mb']:.2f} MB ({r['normalize_mb_per_s']:.1f} MB/s)", ""),
+        ("normalization",
+         f"{r['normalize_s']:.2f} s for {r['corpus_mb']:.2f} MB ({r['normalize_mb_per_s']:.1f} MB/s)", ""),
         ("full build, 2 tomes × EPUB + PDF", f"{r['full_build_s']:.1f} s, peak {r['peak_rss_mib']} MiB/process",
          f"{r['ratio_full_to_sequential']:.2f} × sequential ({r['sequential_build_s']:.1f} s; target ≤ 0.6)"),
         ("EPUB stage (both tomes) vs Pandoc", f"{r['epub_stage_s']:.1f} s vs {r['pandoc_epub_s']:.1f} s",

@@ -90,7 +90,7 @@ def test_fmt_rewrites_a_windows_1252_file_as_utf8_keeping_its_lines(small_projec
 
 
 def test_fmt_stdin_to_stdout() -> None:
-    result = run_cli("fmt", "-", stdin="Quoi?\n".encode())
+    result = run_cli("fmt", "-", stdin=b"Quoi?\n")
     assert result.returncode == 0 and result.stdout == "Quoi\u202f?\n"
 
 
@@ -98,3 +98,30 @@ def test_shell_completion_scripts_as_the_docs_say() -> None:
     for shell in ("bash", "zsh", "fish"):
         result = run_cli(env={"_MAKE_BOOK_COMPLETE": f"{shell}_source"})
         assert result.returncode == 0 and "_MAKE_BOOK_COMPLETE" in result.stdout, shell
+
+
+def test_a_terminal_gets_a_status_line_and_a_pipe_plain_lines(small_project: Path, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "make_book", "build", "--manuscript", str(small_project),
+                                "--out", str(tmp_path / "tty")], stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait() == 0
+    text = output.decode()
+    # each line replaces the status line (the seconds counter shows during longer renders)
+    assert "\r\x1b[2Krendering tome 1, 2 (in 2 processes)" in text and "\r\x1b[2Kwrote " in text
+    piped = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path / "pipe"))
+    assert "\x1b" not in piped.stdout and "rendering tome 1, 2 (in 2 processes)\n" in piped.stdout

@@ -52,7 +52,8 @@ def test_missing_key_wrong_type_and_unknown_key_are_all_reported_at_once(tmp_pat
 
 
 def test_problems_in_tables_and_tomes_name_their_key_and_line(tmp_path: Path) -> None:
-    text = VALID + '\n[pdf]\npage_siz = "A4"\nvariant = "pdf/x"\n\n[[tomes]]\nnumber = "deux"\ntitle = "T2"\nfolder = "t2"\n'
+    text = VALID + ('\n[pdf]\npage_siz = "A4"\nvariant = "pdf/x"\n\n'
+                    '[[tomes]]\nnumber = "deux"\ntitle = "T2"\nfolder = "t2"\n')
     found = problems(tmp_path, text)
     assert (11, "unknown key 'pdf.page_siz' (did you mean 'page_size'?)") in found
     assert (12, "'pdf.variant' must be one of pdf/ua-1, pdf/a-3b, none, not 'pdf/x'") in found

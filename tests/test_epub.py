@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from lxml import etree
 from PIL import Image
 
 from bookfiles import NS, Epub, outline, page_text

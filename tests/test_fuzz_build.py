@@ -4,7 +4,6 @@ exits with one message naming a file. A few examples in the normal suite; thousa
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pikepdf
 import pytest

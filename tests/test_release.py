@@ -60,7 +60,7 @@ def test_source_date_epoch_changes_only_the_dates(tmp_path: Path, monkeypatch: p
         assert str(one.docinfo["/CreationDate"]).startswith("D:20231114")
         assert str(two.docinfo["/CreationDate"]).startswith("D:20250615")
         assert len(one.pages) == len(two.pages)
-        for left, right in zip(one.pages, two.pages):
+        for left, right in zip(one.pages, two.pages, strict=True):
             assert left.Contents.read_bytes() == right.Contents.read_bytes()
 
 

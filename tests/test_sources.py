@@ -43,6 +43,6 @@ def test_nul_bytes_mean_a_binary_file() -> None:
 
 
 def test_damaged_utf8_is_an_error_with_its_line() -> None:
-    data = "Titre\nLigne saine, été.\nLigne abîmée ".encode() + b"\xff\xfe" + " fin.".encode()
+    data = "Titre\nLigne saine, été.\nLigne abîmée ".encode() + b"\xff\xfe" + b" fin."
     with pytest.raises(MakeBookError, match=r"1-texte.txt:3: invalid utf-8 byte 0xff"):
         decode(data, PATH)

@@ -81,17 +81,17 @@ def build_timestamp(config: Config) -> dt.datetime:
     if epoch:
         if not epoch.isdigit():
             raise MakeBookError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     try:
         result = subprocess.run(["git", "log", "-1", "--format=%ct", "--", str(config.path.parent),
                                  str(config.styles_dir)], cwd=config.project_root, capture_output=True,
                                 text=True, timeout=10, check=False)
         if result.returncode == 0 and result.stdout.strip().isdigit():
-            return dt.datetime.fromtimestamp(int(result.stdout.strip()), dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(result.stdout.strip()), dt.UTC)
     except (OSError, subprocess.SubprocessError):
         pass
     date = config.meta.date
-    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
 def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.datetime) -> RenderedTome:
@@ -133,25 +133,29 @@ def _give_back_free_memory() -> None:
 
 
 def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
-                say: Callable[[str], None]) -> list[RenderedTome]:
+                say: Callable[[str], None], status: Callable[[str], None] | None) -> list[RenderedTome]:
+    """Each tome in a worker process: two cores render two tomes at once, WeasyPrint's memory goes
+    back to the system when the worker ends, and this process stays free to show progress."""
     workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(tomes)))
     say(f"rendering tome {', '.join(str(tome.number) for tome in tomes)} "
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
-    if workers == 1:
-        return [_reported(render_tome(book, tome, formats, timestamp), say) for tome in tomes]
-    # Each tome in its own process: two cores render two tomes at once, and WeasyPrint's memory
-    # goes back to the system when the worker ends.
+    started = time.perf_counter()
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {pool.submit(render_tome, book, tome, formats, timestamp): tome for tome in tomes}
-        results = []
-        for future in concurrent.futures.as_completed(futures):
-            tome = futures[future]
-            try:
-                results.append(_reported(future.result(), say))
-            except BrokenProcessPool:
-                raise MakeBookError(f"the worker rendering tome {tome.number} died (killed or out of "
-                                    "memory); nothing was written") from None
+        results, pending = [], set(futures)
+        while pending:
+            done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                try:
+                    results.append(_reported(future.result(), say))
+                except BrokenProcessPool:
+                    raise MakeBookError(f"the worker rendering tome {futures[future].number} died (killed or "
+                                        "out of memory); nothing was written") from None
+            if status and pending:
+                waiting = ", ".join(str(futures[future].number) for future in pending)
+                status(f"rendering tome {waiting}… {time.perf_counter() - started:.0f} s")
         return sorted(results, key=lambda rendered: rendered.number)
 
 
@@ -161,8 +165,9 @@ def _reported(rendered: RenderedTome, say: Callable[[str], None]) -> RenderedTom
     return rendered
 
 
-def build(request: BuildRequest, say: Callable[[str], None] = print,
-          warn: Callable[[str], None] = print) -> BuildResult:
+def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Callable[[str], None] = print,
+          status: Callable[[str], None] | None = None) -> BuildResult:
+    """`say` prints progress lines, `warn` warnings; `status`, on a terminal, a line that changes."""
     config = load_config(request.manuscript_dir)
     unknown = sorted(set(request.tomes) - {tome.number for tome in config.tomes})
     if unknown:
@@ -193,8 +198,8 @@ def build(request: BuildRequest, say: Callable[[str], None] = print,
         book = assembled.book
         say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
         check_coverage(book)
-        rendered = _render_all(book, list(book.tomes), formats, timestamp, request.jobs, say)
-        for tome, result in zip(book.tomes, rendered):
+        rendered = _render_all(book, list(book.tomes), formats, timestamp, request.jobs, say, status)
+        for tome, result in zip(book.tomes, rendered, strict=True):
             words = sum(len(paragraph.plain.split()) for placed in tome.texts
                         for paragraph in placed.text.paragraphs)
             notes = assembled.diagnostics[tome.number] + result.diagnostics

@@ -105,7 +105,7 @@ def check_pdf(path: Path) -> list[Finding]:
             if "/Outlines" not in pdf.Root:
                 problems.append("no bookmarks")
             for number, page in enumerate(pdf.pages, start=1):
-                for name, font in page.Resources.get("/Font", {}).items():
+                for font in page.Resources.get("/Font", {}).values():
                     descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
                     if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                         problems.append(f"font {font.BaseFont} not embedded (page {number})")

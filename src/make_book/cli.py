@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from make_book.build import FORMATS, BuildRequest, build
 from make_book.fmt import format_files, format_stream
 
 VERBOSE_FLAGS = ("-v", "--verbose")
+CLEAR_LINE = "\r\x1b[2K"
 
 manuscript_option = click.option("--manuscript", "manuscript_dir", type=click.Path(path_type=Path),
                                  default=Path("manuscript"), show_default=True,
@@ -51,11 +53,21 @@ def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], f
                   strict: bool, then_check: bool, jobs: int, quiet: bool, verbose: bool) -> None:
     """Build the tomes into EPUB and PDF."""
     request = BuildRequest(manuscript_dir, out_dir, tomes, formats or FORMATS, strict, jobs)
-    say = (lambda line: None) if quiet else click.echo
-    result = build(request, say=say, warn=lambda line: click.echo(line, err=True))
+    say, status = _progress(quiet)
+    result = build(request, say=say, warn=lambda line: click.echo(line, err=True), status=status)
     say(f"built {len(result.artifacts)} file(s) in {out_dir}")
     if then_check:
         _check((out_dir,), strict, require_ace=False)
+
+
+def _progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[str], None] | None]:
+    """Plain lines when the output is not a terminal (CI); on a terminal, also a status line that
+    counts the seconds while tomes render, each line replacing it."""
+    if quiet:
+        return (lambda line: None), None
+    if not sys.stdout.isatty():
+        return click.echo, None
+    return (lambda line: click.echo(CLEAR_LINE + line)), (lambda line: click.echo(CLEAR_LINE + line, nl=False))
 
 
 @cli.command("check")

@@ -199,7 +199,7 @@ class _Validator:
             self.problem(prefix, f"'{prefix}' must be a table", index=index)
             return {}
         values: dict[str, Any] = {}
-        for key, value in data.items():
+        for key in data:
             if key in fields or key in extra:
                 continue
             suggestion = difflib.get_close_matches(key, list(fields) + sorted(extra), n=1)

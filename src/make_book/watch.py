@@ -66,7 +66,7 @@ class Preview:
             config = load_config(self.manuscript_dir)
             book = assemble(config, load=self.load).book
             date = config.meta.date
-            stamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+            stamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
             pages = {tome.number: print_html(book, tome, stamp, stylesheets=("/styles/book.css",),
                                              live_reload=True) for tome in book.tomes}
             self.styles_dir, self.pages, self.error = config.styles_dir, pages, None
@@ -135,7 +135,7 @@ def _handler(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
             try:
                 while True:
                     with preview.changed:
-                        preview.changed.wait_for(lambda: preview.version != seen, timeout=15)
+                        preview.changed.wait_for(lambda seen=seen: preview.version != seen, timeout=15)
                     if preview.version != seen:
                         seen = preview.version
                         self.wfile.write(f"data: {seen}\n\n".encode())
