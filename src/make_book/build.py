@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from make_book.assemble import assemble
-from make_book.cache import CachedTome, cached_tome, remember, tome_key
+from make_book.cache import CachedTome, cached_tome, folder_digest, remember, tome_key
 from make_book.sources import list_texts
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
@@ -186,7 +186,8 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
         return {fmt: out_dir / artifact_name(config, number, fmt) for fmt in formats}
 
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
-    keys = {tome.number: tome_key(config, tome, list_texts(tome.folder), timestamp) for tome in selected}
+    styles = folder_digest(config.styles_dir)
+    keys = {tome.number: tome_key(config, tome, list_texts(tome.folder), timestamp, styles) for tome in selected}
     known = {tome.number: cached_tome(out_dir, tome.number, keys[tome.number], paths(tome.number))
              for tome in selected}
     for number, hit in known.items():

@@ -31,7 +31,8 @@ def _tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _folder_digest(folder: Path) -> str:
+def folder_digest(folder: Path) -> str:
+    """A hash of every file in `folder` (names and bytes): the styles folder, fonts included."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         if path.is_file():
@@ -39,13 +40,14 @@ def _folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def tome_key(config: Config, tome: TomeConfig, sources: tuple[Path, ...], timestamp: dt.datetime) -> str:
+def tome_key(config: Config, tome: TomeConfig, sources: tuple[Path, ...], timestamp: dt.datetime,
+             styles_digest: str) -> str:
     """A hash of every input of the tome's files: its text files (names and bytes), the config, the
     styles folder (stylesheets and fonts), the cover image, the tool's code and templates, the date.
     Taken from the raw inputs, so that an up-to-date tome is known without reading its texts."""
     digest = hashlib.sha256()
     for part in (_tool_fingerprint(), repr(config.meta), repr(config.pdf), repr(config.style), repr(tome),
-                 timestamp.isoformat(), _folder_digest(config.styles_dir)):
+                 timestamp.isoformat(), styles_digest):
         digest.update(part.encode() + b"\0")
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
