@@ -119,3 +119,9 @@ def test_arbitrary_unicode_never_crashes_and_the_rules_are_idempotent(text: str)
     assert apply_typography(typeset)[0] == typeset
     assert unicodedata.is_normalized("NFC", cleaned)
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\r]", typeset)
+
+
+def test_reported_columns_are_those_of_the_typed_text_even_after_rules_change_lengths() -> None:
+    line = "Il attendit... puis partit, 'seul."
+    _, problems = normalize(line)
+    assert [(problem.line, problem.col) for problem in problems] == [(1, line.index("'") + 1)]

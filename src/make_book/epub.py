@@ -11,7 +11,7 @@ from ebooklib import epub
 from markupsafe import Markup
 
 from make_book.cover import cover_alt, cover_image
-from make_book.fonts import font_files, subset_font
+from make_book.fonts import FONT_TYPES, font_files, subset_font
 from make_book.model import Book, PageMap, Tome, paragraph_id
 from make_book.templates import french_date, render, sections
 
@@ -109,7 +109,7 @@ def build_epub(book: Book, tome: Tome, page_map: PageMap, modified: dt.datetime)
     resources = [cover, epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
                                       content=(book.styles_dir / "book.css").read_bytes())]
     resources += [epub.EpubItem(uid=f"font-{path.stem}", file_name=f"styles/fonts/{path.name}",
-                                media_type="font/otf", content=subset_font(path, used))
+                                media_type=FONT_TYPES[path.suffix.lower()], content=subset_font(path, used))
                   for path in font_files(book.styles_dir)]
     for item in items + resources:
         package.add_item(item)

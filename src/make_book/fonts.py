@@ -14,13 +14,13 @@ from fontTools.ttLib import TTFont
 from make_book.errors import MakeBookError
 from make_book.model import Book, Tome
 
-FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}  # by suffix
 _CONTROL = re.compile(r"[\n\t]")
 
 
 def font_files(styles_dir: Path) -> tuple[Path, ...]:
     folder = styles_dir / "fonts"
-    return tuple(sorted(path for path in folder.glob("*") if path.suffix.lower() in FONT_SUFFIXES)) \
+    return tuple(sorted(path for path in folder.glob("*") if path.suffix.lower() in FONT_TYPES)) \
         if folder.is_dir() else ()
 
 

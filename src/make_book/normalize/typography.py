@@ -14,10 +14,10 @@ from functools import cache
 
 from make_book.config import HouseStyle
 from make_book.errors import Diagnostic
+from make_book.manuscript import SEPARATOR
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 _SPACES = " \u00a0\u202f\u2009"
-_SEPARATOR_LINE = re.compile(r"^[_\-*=]{3,}$")
 
 _TRAILING = r"[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?)\]]"
 # (trigger, pattern): a pattern runs only on text holding its trigger, which keeps this pass fast.
@@ -104,9 +104,9 @@ def _pair_quotes(lines: list[str]) -> tuple[list[_Quote], list[Diagnostic]]:
                                        quote.line + 1, quote.col + 1))
 
     for number, line in enumerate(lines):
-        if not line or _SEPARATOR_LINE.match(line):
-            if not line:
-                continue
+        if not line:
+            continue
+        if SEPARATOR.match(line):  # a scene break ends any quotation
             give_up(stack)
             stack = []
             continue
@@ -146,16 +146,16 @@ def _continues_quotation(lines: list[str], number: int, stack: list[_Quote]) -> 
 
 
 def _quote_char(quote: _Quote) -> str:
-    if not quote.role:
+    if not quote.role or quote.char in "«»":
         return quote.char
-    if quote.char in "«»" or quote.role == "reopen":
-        return {"«": "«", "»": "»"}.get(quote.char, "«")
+    if quote.role == "reopen":
+        return "«"
     if quote.level == 1:
         return "«" if quote.role == "open" else "»"
     return "“" if quote.role == "open" else "”"
 
 
-# --- the rules, one line at a time -----------------------------------------------------------
+# --- the rules, each over the whole text ---------------------------------------------------
 
 _S = f"[{_SPACES}]"
 
@@ -244,16 +244,19 @@ def apply_typography(text: str, style: HouseStyle = HouseStyle()) -> tuple[str, 
     for quote in quotes:
         chars[line_starts[quote.line] + quote.col] = _quote_char(quote)
     masked = "".join(chars)
+    problems.extend(_lone_apostrophes(masked))  # before the rules change lengths: true columns
     for pattern, replacement in _rules(style):
         masked = pattern.sub(replacement, masked)
     masked = _space_before_marks(masked, style)
-    problems.extend(_lone_apostrophes(masked))
     return _restore(masked, tokens), tuple(sorted(problems, key=lambda d: (d.line or 0, d.col or 0)))
+
+
+_LONE_APOSTROPHE = re.compile(r"'(?<!\w')|'(?!\w)")  # not between two letters, where it becomes ’
 
 
 def _lone_apostrophes(text: str) -> list[Diagnostic]:
     problems = []
-    for match in re.finditer("'", text):
+    for match in _LONE_APOSTROPHE.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         problems.append(Diagnostic("lone straight quote \"'\": left as typed", None,
                                    text.count("\n", 0, match.start()) + 1, match.start() - line_start + 1))
