@@ -25,13 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate  # noqa: E402
 
-from make_book.assemble import assemble  # noqa: E402
+from make_book.assemble import assemble, editions  # noqa: E402
+from make_book.book_html import print_html  # noqa: E402
 from make_book.build import build_timestamp  # noqa: E402
 from make_book.config import load_config  # noqa: E402
+from make_book.layout import PageSetup, lay_out, page_map  # noqa: E402
 from make_book.normalize import normalize  # noqa: E402
-from make_book.epub import build_epub  # noqa: E402
-from make_book.book_html import print_html  # noqa: E402
-from make_book.pdf import lay_out, page_setup_css  # noqa: E402
+from make_book.render.epub import build_epub  # noqa: E402
+from make_book.styles import read_styles  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_BOOK = [sys.executable, "-m", "make_book"]
@@ -69,14 +70,13 @@ def pandoc_sources(manuscript: Path, work: Path) -> list[Path]:
 def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, list[Path]]]:
     """The exact HTML and stylesheets make-book gives WeasyPrint, for each tome."""
     config = load_config(manuscript)
-    book = assemble(config).book
     timestamp = build_timestamp(config)
     setup = work / "page-setup.css"
-    setup.write_text(page_setup_css(book))
+    setup.write_text(PageSetup.for_reader(config.pdf).css)
     sources = []
-    for tome in book.tomes:
-        html = config.styles_dir / f"bench-tome-{tome.number}.html"  # beside the fonts it links
-        html.write_text(print_html(book, tome, timestamp), encoding="utf-8")
+    for edition in editions(assemble(config).book):
+        html = config.styles_dir / f"bench-{edition.name}.html"  # beside the fonts it links
+        html.write_text(print_html(edition, timestamp), encoding="utf-8")
         sources.append((html, [config.styles_dir / "book.css", config.styles_dir / "print.css", setup]))
     return sources
 
@@ -121,14 +121,16 @@ def main() -> None:
 
         # Our EPUB stage alone (the print layout it takes its page-list from is given), both tomes.
         config = load_config(manuscript)
-        book = assemble(config).book
+        styles = read_styles(config.styles_dir)
         timestamp = build_timestamp(config)
-        layouts = [lay_out(book, tome, timestamp) for tome in book.tomes]
+        built = editions(assemble(config).book)
+        maps = [page_map(lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(config.pdf)), edition)
+                for edition in built]
 
         def epub_stage() -> float:
             started = time.perf_counter()
-            for tome, layout in zip(book.tomes, layouts, strict=True):
-                build_epub(book, tome, layout.page_map, timestamp)
+            for edition, pages in zip(built, maps, strict=True):
+                build_epub(edition, styles, pages, timestamp)
             return time.perf_counter() - started
         results["epub_stage_s"] = median_of(options.runs, epub_stage)
 

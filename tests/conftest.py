@@ -22,6 +22,13 @@ if LOCAL_ACE.exists():
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run slow, opt-in checks (long fuzzing)")
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden files (tests/golden/, the docs' key tables) from the current output")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return request.config.getoption("--update-golden")
 
 
 # Property tests: a quick profile in the normal suite, thousands of examples with --runslow.

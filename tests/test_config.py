@@ -84,3 +84,39 @@ def test_the_cli_reports_config_errors_with_exit_1_and_no_traceback(tmp_path: Pa
     assert "missing required key 'title'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "b").exists()
+
+
+# Every TOML form a key can take, each with one wrong value: the problem must name that line.
+TOML_FORMS = {
+    "table": ('[pdf]\nvariant = "pdf/x"\n', 2),
+    "dotted key": ('pdf.variant = "pdf/x"\n', 1),
+    "inline table": ('pdf = { page_size = "A5", variant = "pdf/x" }\n', 1),
+    "quoted key": ('[pdf]\n"variant" = "pdf/x"\n', 2),
+    "quoted dotted key": ('"pdf"."variant" = "pdf/x"\n', 1),
+    "multi-line value": ('[pdf]\npage_size = "A5"\nvariant = """\npdf/x"""\n', 3),
+    "comment and blank lines before": ('[pdf]\n# the variant\n\nvariant = "pdf/x"  # wrong\n', 4),
+}
+
+
+@pytest.mark.parametrize("form", sorted(TOML_FORMS))
+def test_a_problem_names_its_line_whatever_the_toml_form(tmp_path: Path, form: str) -> None:
+    snippet, line = TOML_FORMS[form]
+    # Top-level keys first, then the snippet, then the tomes (a dotted key must come before any table).
+    text = 'title = "Livre"\neditor = "Moi"\ndate = 2026-01-01\n' + snippet + "\n" + VALID.split("\n\n", 1)[1]
+    offset = 3
+    found = problems(tmp_path, text)
+    assert [line_found for line_found, message in found if "pdf.variant" in message] == [line + offset], found
+
+
+def test_a_problem_in_an_inline_array_of_tomes_names_its_line(tmp_path: Path) -> None:
+    text = ('title = "Livre"\neditor = "Moi"\ndate = 2026-01-01\ntomes = [\n'
+            '  { number = 1, title = "Tome 1", folder = "tome-1" },\n'
+            '  { number = 2, title = "Tome 2", foldr = "tome-2" },\n]\n')
+    found = problems(tmp_path, text)
+    assert (6, "unknown key 'tomes[2].foldr' (did you mean 'folder'?)") in found  # written once: its line
+    assert (4, "missing required key 'tomes[2].folder'") in found  # not written: the statement's line
+
+
+def test_two_tomes_with_one_number_point_at_the_second(tmp_path: Path) -> None:
+    found = problems(tmp_path, VALID + '\n[[tomes]]\nnumber = 1\ntitle = "Bis"\nfolder = "bis"\n')
+    assert (11, "two tomes have number 1") in found

@@ -7,21 +7,37 @@ import tomllib
 from pathlib import Path
 
 from conftest import ROOT, run_cli
-from make_book.config import BOOK_FIELDS, TABLES, TOME_FIELDS
+from make_book.config import ARRAYS, TABLES, BookMeta
 from make_book.new import book_toml
+from make_book.schema import keys_of, markdown_table
+
+CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
+# Each table of the docs, generated from the declarations: (dataclass, key prefix)
+DOCUMENTED = [(BookMeta, "")] + [(cls, f"{name}.") for name, cls in TABLES.items()] + \
+    [(cls, f"{name}[].") for name, cls in ARRAYS.items()]
 
 
 def schema_keys() -> set[str]:
-    keys = set(BOOK_FIELDS)
-    keys |= {f"{table}.{key}" for table, fields in TABLES.items() for key in fields}
-    keys |= {f"tomes[].{key}" for key in TOME_FIELDS}
-    return keys
+    return {f"{prefix}{declared.name}" for cls, prefix in DOCUMENTED for declared in keys_of(cls)}
 
 
 def test_every_config_key_is_documented_and_every_documented_key_exists() -> None:
-    text = (ROOT / "docs" / "configuration.md").read_text()
+    text = CONFIGURATION_DOC.read_text()
     documented = set(re.findall(r"^\| `([\w.\[\]]+)` \|", text, re.MULTILINE))
     assert documented == schema_keys()
+
+
+def test_the_key_tables_in_the_docs_are_the_ones_the_declarations_give(update_golden: bool) -> None:
+    """docs/configuration.md's tables are generated from the declarations; `--update-golden` rewrites them."""
+    text = CONFIGURATION_DOC.read_text()
+    tables = re.findall(r"^\| key \|.*?\n(?:\|.*\n)*", text, re.MULTILINE)
+    generated = [markdown_table(cls, prefix) + "\n" for cls, prefix in DOCUMENTED]
+    if update_golden:
+        for old, new in zip(tables, generated, strict=True):
+            text = text.replace(old, new)
+        CONFIGURATION_DOC.write_text(text)
+    else:
+        assert tables == generated
 
 
 def test_the_readme_links_the_docs() -> None:

@@ -20,7 +20,8 @@ import pytest
 
 from conftest import ROOT, build_quietly, epubcheck, run_cli, snapshot
 from make_book.errors import MakeBookError
-from make_book.fetcher import ProjectFetcher
+from make_book.fetcher import StylesFetcher
+from make_book.styles import read_styles
 from make_book.templates import environment
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,8 +69,12 @@ def test_the_fetcher_serves_project_files_and_refuses_urls_and_outside_files(tmp
         inside = tmp_path / "styles" / "a.css"
         inside.parent.mkdir()
         inside.write_text("p {}")
-        fetcher = ProjectFetcher((tmp_path / "styles",))
-        assert fetcher.fetch(inside.as_uri()).status == 200
+        for name in ("book.css", "print.css"):
+            (tmp_path / "styles" / name).write_text("p {}")
+        fetcher = StylesFetcher(read_styles(tmp_path / "styles"))
+        inside.write_text("changed after the styles were read")
+        response = fetcher.fetch(inside.as_uri())
+        assert response.status == 200 and response.read() == b"p {}"  # the bytes read once, not the file now
         for url in (server.url + "font.otf", "file:///etc/hostname", (tmp_path / "styles" / ".." / "x").as_uri()):
             with pytest.raises(ValueError):
                 fetcher.fetch(url)

@@ -10,7 +10,8 @@ from pathlib import Path
 from make_book.config import Config
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.manuscript import parse_text
-from make_book.model import Book, PlacedText, Text, Tome
+from make_book.cover import read_cover
+from make_book.model import Book, Edition, PlacedText, Text, Tome, tome_edition
 from make_book.normalize import normalize
 from make_book.sources import list_texts, read_text
 
@@ -61,5 +62,10 @@ def assemble(config: Config, tome_numbers: tuple[int, ...] = (), load: TextLoade
                                 tome_config.folder)
         tomes.append(Tome(tome_config, tuple(placed)))
         diagnostics[tome_config.number] = tuple(notes)
-    book = Book(meta=config.meta, pdf=config.pdf, styles_dir=config.styles_dir, tomes=tuple(tomes))
+    book = Book(meta=config.meta, pdf=config.pdf, tomes=tuple(tomes))
     return Assembled(book, diagnostics)
+
+
+def editions(book: Book) -> tuple[Edition, ...]:
+    """What the build writes files for: one edition per tome."""
+    return tuple(tome_edition(book, tome, read_cover(tome.config.cover_image)) for tome in book.tomes)

@@ -1,17 +1,17 @@
-"""A tome as one HTML document: what WeasyPrint lays out, and what the live preview shows."""
+"""An edition as one HTML document: what WeasyPrint lays out, and what the live preview shows."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from make_book.model import Book, Tome
+from make_book.model import Edition
 from make_book.templates import french_date, render
 
 
-def print_html(book: Book, tome: Tome, timestamp: dt.datetime, stylesheets: tuple[str, ...] = (),
+def print_html(edition: Edition, timestamp: dt.datetime, stylesheets: tuple[str, ...] = (),
                live_reload: bool = False) -> str:
     """`stylesheets` are linked from the page (the PDF gets its own from WeasyPrint's API);
     `live_reload` adds the preview's reload script."""
-    return render("print.html.j2", book=book, tome=tome, href=lambda anchor: f"#{anchor}",
-                  date_text=french_date(book.meta.date), timestamp=timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return render("print.html.j2", edition=edition, href=lambda anchor: f"#{anchor}",
+                  date_text=french_date(edition.meta.date), timestamp=timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
                   stylesheets=stylesheets, live_reload=live_reload)

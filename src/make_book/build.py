@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
-import gc
+import dataclasses
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import resource
@@ -20,18 +21,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from make_book.assemble import assemble
-from make_book.cache import CachedTome, cached_tome, folder_digest, remember, tome_key
-from make_book.sources import list_texts
+from make_book.assemble import assemble, editions
+from make_book.cache import CachedEdition, cached_edition, edition_key, remember
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
-from make_book.fetcher import check_stylesheets
 from make_book.fonts import check_coverage
-from make_book.model import Book, Tome
+from make_book.model import Artifact, Edition, OutputFile, Styles, tome_edition_name
 from make_book.output import write_atomic
 from make_book.release import write_release_files
-
-FORMATS = ("epub", "pdf")
+from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
+from make_book.sources import list_texts
+from make_book.styles import read_styles
 
 
 @dataclass(frozen=True)
@@ -39,40 +39,25 @@ class BuildRequest:
     manuscript_dir: Path
     out_dir: Path
     tomes: tuple[int, ...] = ()
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = ()  # empty: every format (`format_choices()`)
     strict: bool = False
     jobs: int = 0  # 0: one per available core
 
 
 @dataclass(frozen=True)
-class RenderedTome:
-    number: int
-    files: dict[str, bytes]
+class RenderedEdition:
+    name: str
+    files: tuple[tuple[str, OutputFile], ...]  # (format, file)
     pages: int
-    seconds: dict[str, float]
-    peak_mib: int  # the process's peak resident memory (a worker renders one tome)
+    seconds: tuple[tuple[str, float], ...]     # (stage, seconds)
+    peak_mib: int  # the process's peak resident memory (a worker renders one edition)
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-@dataclass(frozen=True)
-class Artifact:
-    path: Path
-    tome: int
-    format: str
-    pages: int
-    words: int
-    texts: int
 
 
 @dataclass(frozen=True)
 class BuildResult:
     artifacts: tuple[Artifact, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
-
-
-def artifact_name(config: Config, tome: int, fmt: str) -> str:
-    """`print` is the printer's PDF (bleed and crop marks), beside the reader's."""
-    return f"{config.meta.slug}-tome-{tome}-print.pdf" if fmt == "print" else f"{config.meta.slug}-tome-{tome}.{fmt}"
 
 
 def build_timestamp(config: Config) -> dt.datetime:
@@ -94,32 +79,32 @@ def build_timestamp(config: Config) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
-def render_tome(book: Book, tome: Tome, formats: tuple[str, ...], timestamp: dt.datetime) -> RenderedTome:
-    """Both formats of one tome. The EPUB's page-list needs the print layout, so layout comes first."""
-    # Imported here, in the worker: WeasyPrint and ebooklib take half a second to import, which a
-    # rebuild with nothing to render should not pay.
-    from make_book.epub import build_epub
-    from make_book.pdf import lay_out, write_pdf
+def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, ...], timestamp: dt.datetime,
+                   stem: str) -> RenderedEdition:
+    """Every selected output of one edition: the print layout first when a renderer needs it (the
+    PDF, and the EPUB for its page-list), then each renderer in turn."""
+    job = RenderJob(edition, styles, timestamp, stem)
+    seconds, refused = [], ()
+    if any(renderer.needs_layout for renderer in renderers):
+        # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
+        # nothing to render should not pay.
+        from make_book.book_html import print_html
+        from make_book.layout import PageSetup, lay_out, page_map
 
-    started = time.perf_counter()
-    layout = lay_out(book, tome, timestamp)
-    seconds = {"layout": time.perf_counter() - started}
-    _give_back_free_memory()
-    files = {}
-    if "pdf" in formats:
         started = time.perf_counter()
-        files["pdf"] = write_pdf(book, tome, layout)
-        seconds["pdf"] = time.perf_counter() - started
-    if "print" in formats:
+        layout = lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(edition.pdf))
+        job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition))
+        seconds.append(("layout", time.perf_counter() - started))
+        refused = layout.refused
+        _give_back_free_memory()
+    files = []
+    for renderer in renderers:
         started = time.perf_counter()
-        files["print"] = write_pdf(book, tome, lay_out(book, tome, timestamp, for_printer=True))
-        seconds["print"] = time.perf_counter() - started
-    if "epub" in formats:
-        started = time.perf_counter()
-        files["epub"] = build_epub(book, tome, layout.page_map, timestamp)
-        seconds["epub"] = time.perf_counter() - started
+        files += [(renderer.name, output) for output in renderer.render(job)]
+        seconds.append((renderer.name, time.perf_counter() - started))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return RenderedTome(tome.number, files, layout.pages, seconds, peak_mib, layout.refused)
+    pages = job.layout.pages if job.layout else 0
+    return RenderedEdition(edition.name, tuple(files), pages, tuple(seconds), peak_mib, refused)
 
 
 def _give_back_free_memory() -> None:
@@ -132,17 +117,19 @@ def _give_back_free_memory() -> None:
         pass
 
 
-def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timestamp: dt.datetime, jobs: int,
-                say: Callable[[str], None], status: Callable[[str], None] | None) -> list[RenderedTome]:
-    """Each tome in a worker process: two cores render two tomes at once, WeasyPrint's memory goes
+def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
+                timestamp: dt.datetime, slug: str, jobs: int, say: Callable[[str], None],
+                status: Callable[[str], None] | None) -> list[RenderedEdition]:
+    """Each edition in a worker process: two cores render two tomes at once, WeasyPrint's memory goes
     back to the system when the worker ends, and this process stays free to show progress."""
-    workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(tomes)))
-    say(f"rendering tome {', '.join(str(tome.number) for tome in tomes)} "
+    workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(editions)))
+    say(f"rendering {_names(editions)} "
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     started = time.perf_counter()
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render_tome, book, tome, formats, timestamp): tome for tome in tomes}
+        futures = {pool.submit(render_edition, edition, styles, renderers, timestamp, f"{slug}-{edition.name}"):
+                   edition for edition in editions}
         results, pending = [], set(futures)
         while pending:
             done, pending = concurrent.futures.wait(pending, timeout=0.5,
@@ -151,17 +138,32 @@ def _render_all(book: Book, tomes: list[Tome], formats: tuple[str, ...], timesta
                 try:
                     results.append(_reported(future.result(), say))
                 except BrokenProcessPool:
-                    raise MakeBookError(f"the worker rendering tome {futures[future].number} died (killed or "
+                    raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
                                         "out of memory); nothing was written") from None
             if status and pending:
-                waiting = ", ".join(str(futures[future].number) for future in pending)
-                status(f"rendering tome {waiting}… {time.perf_counter() - started:.0f} s")
-        return sorted(results, key=lambda rendered: rendered.number)
+                status(f"rendering {_names([futures[future] for future in pending])}… "
+                       f"{time.perf_counter() - started:.0f} s")
+        order = [edition.name for edition in editions]
+        return sorted(results, key=lambda rendered: order.index(rendered.name))
 
 
-def _reported(rendered: RenderedTome, say: Callable[[str], None]) -> RenderedTome:
-    timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in rendered.seconds.items())
-    say(f"tome {rendered.number}: {rendered.pages} pages laid out ({timing}; peak {rendered.peak_mib} MiB)")
+def _label(name: str) -> str:
+    """How progress lines name an edition: `tome 1`."""
+    return name.replace("-", " ")
+
+
+def _names(editions: list[Edition] | tuple[Edition, ...]) -> str:
+    """`tome 1, 2`: the editions being rendered, as progress lines say it."""
+    kinds: dict[str, list[str]] = {}
+    for edition in editions:
+        kind, _, rest = _label(edition.name).partition(" ")
+        kinds.setdefault(kind, []).append(rest)
+    return "; ".join(f"{kind} {', '.join(rest)}" for kind, rest in kinds.items())
+
+
+def _reported(rendered: RenderedEdition, say: Callable[[str], None]) -> RenderedEdition:
+    timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in rendered.seconds)
+    say(f"{_label(rendered.name)}: {rendered.pages} pages laid out ({timing}; peak {rendered.peak_mib} MiB)")
     return rendered
 
 
@@ -173,42 +175,38 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     if unknown:
         raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
                             f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
-    check_stylesheets(config.styles_dir)
+    styles = read_styles(config.styles_dir)
     if request.out_dir.exists() and not request.out_dir.is_dir():
         raise MakeBookError("the output folder is a file: give --out a folder", request.out_dir)
-    selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
-    timestamp = build_timestamp(config)
     out_dir = request.out_dir
-
-    formats = request.formats + (("print",) if config.pdf.print_variant and "pdf" in request.formats else ())
-
-    def paths(number: int) -> dict[str, Path]:
-        return {fmt: out_dir / artifact_name(config, number, fmt) for fmt in formats}
+    timestamp = build_timestamp(config)
+    renderers = selected_renderers(request.formats or format_choices(), config.pdf)
+    formats = tuple(renderer.name for renderer in renderers)
 
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
-    styles = folder_digest(config.styles_dir)
-    keys = {tome.number: tome_key(config, tome, list_texts(tome.folder), timestamp, styles) for tome in selected}
-    known = {tome.number: cached_tome(out_dir, tome.number, keys[tome.number], paths(tome.number))
-             for tome in selected}
-    for number, hit in known.items():
+    selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
+    numbers = {tome_edition_name(tome.number): tome.number for tome in selected}
+    keys = {tome_edition_name(tome.number): edition_key(config, (tome,), list_texts(tome.folder), timestamp, styles)
+            for tome in selected}
+    known: dict[str, CachedEdition | None] = {name: cached_edition(out_dir, name, key, formats)
+                                              for name, key in keys.items()}
+    for name, hit in known.items():
         if hit:
-            say(f"tome {number}: up to date")
-    stale = tuple(number for number, hit in known.items() if not hit)
-    assembled = assemble(config, stale) if stale else None
-    if assembled:
-        book = assembled.book
-        say(f"read {sum(len(tome.texts) for tome in book.tomes)} texts in {len(book.tomes)} tome(s)")
-        check_coverage(book)
-        rendered = _render_all(book, list(book.tomes), formats, timestamp, request.jobs, say, status)
-        for tome, result in zip(book.tomes, rendered, strict=True):
-            words = sum(len(paragraph.plain.split()) for placed in tome.texts
-                        for paragraph in placed.text.paragraphs)
-            notes = assembled.diagnostics[tome.number] + result.diagnostics
-            known[tome.number] = CachedTome(result.pages, words, len(tome.texts),
-                                            tuple(str(note) for note in notes))
-    else:
-        rendered = []
-    diagnostics = tuple(Diagnostic(note) for number in sorted(known) for note in known[number].notes)
+            say(f"{_label(name)}: up to date")
+    stale = tuple(tome.number for tome in selected if not known[tome_edition_name(tome.number)])
+    rendered: list[RenderedEdition] = []
+    if stale:
+        assembled = assemble(config, stale)
+        to_render = editions(assembled.book)
+        say(f"read {sum(len(edition.texts) for edition in to_render)} texts in {len(to_render)} tome(s)")
+        check_coverage(to_render, styles)
+        rendered = _render_all(to_render, styles, renderers, timestamp, config.meta.slug, request.jobs, say, status)
+        for edition, result in zip(to_render, rendered, strict=True):
+            notes = tuple(note for tome in edition.tomes for note in assembled.diagnostics[tome.number])
+            known[edition.name] = CachedEdition(result.pages, edition.words, len(edition.texts),
+                                                notes + result.diagnostics,
+                                                tuple((fmt, output.name) for fmt, output in result.files))
+    diagnostics = tuple(note for name in keys for note in known[name].notes)
     for note in diagnostics:
         warn(f"warning: {note}")
     if request.strict and diagnostics:
@@ -216,11 +214,11 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
 
     # Phase two: write, each file atomically, then record what is on disk.
     for result in rendered:
-        for fmt, path in sorted(paths(result.number).items()):
-            write_atomic(path, result.files[fmt])
-            say(f"wrote {path} ({len(result.files[fmt]) / 1024:.0f} KiB)")
-        remember(out_dir, result.number, keys[result.number], paths(result.number), known[result.number])
-    artifacts = tuple(Artifact(path, number, fmt, known[number].pages, known[number].words, known[number].texts)
-                      for number in sorted(known) for fmt, path in sorted(paths(number).items()))
-    write_release_files(out_dir, artifacts, timestamp, config)
+        for _, output in sorted(result.files, key=lambda item: item[0]):
+            write_atomic(out_dir / output.name, output.data)
+            say(f"wrote {out_dir / output.name} ({len(output.data) / 1024:.0f} KiB)")
+        remember(out_dir, result.name, keys[result.name], known[result.name])
+    artifacts = tuple(Artifact(out_dir / file_name, numbers[name], fmt, entry.pages, entry.words, entry.texts)
+                      for name, entry in known.items() for fmt, file_name in sorted(entry.files))
+    write_release_files(out_dir, artifacts, timestamp, config, styles)
     return BuildResult(artifacts, diagnostics)

@@ -1,6 +1,6 @@
-"""The incremental-build cache: per tome, a content hash of everything its files depend on.
+"""The incremental-build cache: per edition, a content hash of everything its files depend on.
 
-It lives in the output folder (safe to delete) and is only a hint: a tome is skipped only when its
+It lives in the output folder (safe to delete) and is only a hint: an edition is skipped only when its
 key matches and the files on disk still have the recorded SHA-256, so it never serves a stale file.
 """
 
@@ -15,6 +15,8 @@ from pathlib import Path
 
 from make_book import __version__
 from make_book.config import Config, TomeConfig
+from make_book.errors import Diagnostic
+from make_book.model import Styles
 from make_book.output import write_atomic
 
 CACHE_DIR = ".make-book-cache"
@@ -31,70 +33,67 @@ def _tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def folder_digest(folder: Path) -> str:
-    """A hash of every file in `folder` (names and bytes): the styles folder, fonts included."""
+def edition_key(config: Config, tomes: tuple[TomeConfig, ...], sources: tuple[Path, ...], timestamp: dt.datetime,
+                styles: Styles) -> str:
+    """A hash of every input of an edition's files: its text files (names and bytes), the config, the
+    styles (stylesheets and fonts), the cover images, the tool's code and templates, the date. Taken
+    from the raw inputs, so that an up-to-date edition is known without reading its texts."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def tome_key(config: Config, tome: TomeConfig, sources: tuple[Path, ...], timestamp: dt.datetime,
-             styles_digest: str) -> str:
-    """A hash of every input of the tome's files: its text files (names and bytes), the config, the
-    styles folder (stylesheets and fonts), the cover image, the tool's code and templates, the date.
-    Taken from the raw inputs, so that an up-to-date tome is known without reading its texts."""
-    digest = hashlib.sha256()
-    for part in (_tool_fingerprint(), repr(config.meta), repr(config.pdf), repr(config.style), repr(tome),
-                 timestamp.isoformat(), styles_digest):
+    for part in (_tool_fingerprint(), repr(config.meta), repr(config.pdf), repr(config.typography), repr(tomes),
+                 timestamp.isoformat(), styles.digest):
         digest.update(part.encode() + b"\0")
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    if tome.cover_image:
-        digest.update(tome.cover_image.read_bytes())
+    for tome in tomes:
+        if tome.cover_image:
+            digest.update(tome.cover_image.read_bytes())
     return digest.hexdigest()
 
 
-def _entry_path(out_dir: Path, number: int) -> Path:
-    return out_dir / CACHE_DIR / f"tome-{number}.json"
+def _entry_path(out_dir: Path, edition: str) -> Path:
+    return out_dir / CACHE_DIR / f"{edition}.json"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
-class CachedTome:
+class CachedEdition:
     pages: int
     words: int
     texts: int
-    notes: tuple[str, ...]  # the warnings its reading and rendering gave, to report again
+    notes: tuple[Diagnostic, ...]  # the warnings its reading and rendering gave, to report again
+    files: tuple[tuple[str, str], ...] = ()  # (format, file name) of the files on disk
 
 
-def cached_tome(out_dir: Path, number: int, key: str, files: dict[str, Path]) -> CachedTome | None:
-    """What the cache knows of the tome if every file in `files` is up to date for `key`, else None."""
+def cached_edition(out_dir: Path, edition: str, key: str, formats: tuple[str, ...]) -> CachedEdition | None:
+    """What the cache knows of the edition if every file of `formats` is up to date for `key`, else None."""
     try:
-        entry = json.loads(_entry_path(out_dir, number).read_text())
-    except (OSError, ValueError):
-        return None
-    if entry.get("key") != key:
-        return None
-    for fmt, path in files.items():
-        recorded = entry.get("sha256", {}).get(fmt)
-        if not recorded or not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != recorded:
+        entry = json.loads(_entry_path(out_dir, edition).read_text())
+        if entry.get("key") != key or not all(fmt in entry["files"] for fmt in formats):
             return None
-    try:
-        return CachedTome(entry["pages"], entry["words"], entry["texts"], tuple(entry["notes"]))
-    except KeyError:
+        files = tuple((fmt, name) for fmt in formats for name in sorted(entry["files"][fmt]))
+        for fmt, name in files:
+            path = out_dir / name
+            if not path.is_file() or _sha256(path) != entry["files"][fmt][name]:
+                return None
+        return CachedEdition(entry["pages"], entry["words"], entry["texts"],
+                             tuple(Diagnostic.from_json(note) for note in entry["notes"]), files)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def remember(out_dir: Path, number: int, key: str, files: dict[str, Path], cached: CachedTome) -> None:
+def remember(out_dir: Path, edition: str, key: str, cached: CachedEdition) -> None:
     """Record the files now on disk for this key (keeping other formats recorded for the same key)."""
-    path = _entry_path(out_dir, number)
+    path = _entry_path(out_dir, edition)
     try:
         entry = json.loads(path.read_text())
-    except (OSError, ValueError):
-        entry = {}
-    sha256 = entry.get("sha256", {}) if entry.get("key") == key else {}
-    sha256 |= {fmt: hashlib.sha256(file.read_bytes()).hexdigest() for fmt, file in files.items()}
+        files = entry["files"] if entry.get("key") == key else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        files = {}
+    for fmt in {fmt for fmt, _ in cached.files}:
+        files[fmt] = {name: _sha256(out_dir / name) for written_fmt, name in cached.files if written_fmt == fmt}
     entry = {"key": key, "pages": cached.pages, "words": cached.words, "texts": cached.texts,
-             "notes": list(cached.notes), "sha256": sha256}
-    write_atomic(path, json.dumps(entry, indent=1).encode())
+             "notes": [note.as_json() for note in cached.notes], "files": files}
+    write_atomic(path, json.dumps(entry, indent=1, ensure_ascii=False).encode())

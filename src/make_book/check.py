@@ -15,6 +15,7 @@ import pikepdf
 
 from make_book.errors import MakeBookError
 from make_book.release import SUMS_NAME
+from make_book.render import REGISTRY
 
 ERROR, WARNING, OK, SKIPPED = "error", "warning", "ok", "skipped"
 
@@ -134,24 +135,32 @@ def check_sums(folder: Path) -> list[Finding]:
     return findings
 
 
+def _validator_of(path: Path) -> str | None:
+    """Which validator the file's renderer names ("epub", "pdf", "" for none); None: not one of ours.
+    The longest matching suffix wins (`-print.pdf` before `.pdf`)."""
+    matching = [renderer for renderer in REGISTRY.values() if path.name.endswith(renderer.suffix)]
+    return max(matching, key=lambda renderer: len(renderer.suffix)).validator if matching else None
+
+
 def check_files(paths: tuple[Path, ...], require_ace: bool) -> list[Finding]:
-    """Every check that applies to each file; a folder means its EPUBs, PDFs and SHA256SUMS."""
+    """Every check that applies to each file; a folder means the files of every registered output
+    format in it, and its SHA256SUMS."""
+    checks = {"epub": lambda path: check_epub(path) + check_ace(path, require_ace), "pdf": check_pdf,
+              "": lambda path: [Finding(path.name, "-", SKIPPED, "no validator for this format")]}
     findings: list[Finding] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in (".epub", ".pdf"))
+            files = sorted(p for p in path.iterdir() if p.is_file() and _validator_of(p) is not None)
             if not files:
-                raise MakeBookError("no EPUB or PDF to check here: build first", path)
+                raise MakeBookError("no built book file to check here: build first", path)
             findings += check_files(tuple(files), require_ace)
             findings += check_sums(path)
-        elif path.suffix == ".epub":
-            findings += check_epub(path) + check_ace(path, require_ace)
-        elif path.suffix == ".pdf":
-            findings += check_pdf(path)
         elif not path.exists():
             raise MakeBookError("no such file", path)
-        else:
+        elif _validator_of(path) is None:
             raise MakeBookError("cannot check this kind of file (EPUB, PDF or a folder)", path)
+        else:
+            findings += checks[_validator_of(path)](path)
     return findings
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from make_book import __version__
-from make_book.build import FORMATS, BuildRequest, build
+from make_book.build import BuildRequest, build
+from make_book.render import format_choices
 from make_book.fmt import format_files, format_stream
 
 VERBOSE_FLAGS = ("-v", "--verbose")
@@ -41,7 +42,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
               help="Output folder.")
 @click.option("--tome", "tomes", type=int, multiple=True, help="Build only this tome (repeatable).")
-@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+@click.option("--format", "formats", type=click.Choice(format_choices()), multiple=True,
               help="Build only this format (repeatable).")
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
 @click.option("--check", "then_check", is_flag=True, help="Check the files after building them.")
@@ -52,7 +53,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
                   strict: bool, then_check: bool, jobs: int, quiet: bool, verbose: bool) -> None:
     """Build the tomes into EPUB and PDF."""
-    request = BuildRequest(manuscript_dir, out_dir, tomes, formats or FORMATS, strict, jobs)
+    request = BuildRequest(manuscript_dir, out_dir, tomes, formats, strict, jobs)
     say, status = _progress(quiet)
     result = build(request, say=say, warn=lambda line: click.echo(line, err=True), status=status)
     say(f"built {len(result.artifacts)} file(s) in {out_dir}")

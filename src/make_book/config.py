@@ -1,7 +1,9 @@
-"""book.toml: one schema, validated once, every problem reported with its key and line."""
+"""book.toml: each key declared once (schema.py), validated once, every problem reported with its key
+and line."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -13,63 +15,79 @@ from pathlib import Path
 from typing import Any
 
 from make_book.errors import ConfigError, MakeBookError
+from make_book.schema import Key, key, key_line, keys_of, type_error
 
 CONFIG_NAME = "book.toml"
-REQUIRED = object()
-
-
-@dataclass(frozen=True)
-class Field:
-    kind: type | tuple[type, ...]
-    default: Any
-    doc: str
-    choices: tuple[str, ...] = ()
-    is_path: bool = False
-
-
-# The whole schema. docs/configuration.md documents every key; a test keeps the two in step.
-BOOK_FIELDS: dict[str, Field] = {
-    "title": Field(str, REQUIRED, "The book's title."),
-    "subtitle": Field(str, "", "A subtitle, shown on the title page and in the metadata."),
-    "slug": Field(str, "", "Base of the output file names; derived from the title when empty."),
-    "language": Field(str, "fr", "BCP 47 language tag of the text."),
-    "editor": Field(str, REQUIRED, "Who edited the collection; the EPUB's creator and the PDF's author."),
-    "publisher": Field(str, "", "The publisher; the editor when empty."),
-    "date": Field(dt.date, REQUIRED, "Publication date (TOML date, 2026-11-27)."),
-    "edition": Field(str, "Première édition", "Edition statement on the copyright page."),
-    "rights": Field(str, "Tous droits réservés.", "Rights statement."),
-    "description": Field(str, "", "A short description for stores and the download page."),
-    "subjects": Field(list, [], "Subjects (keywords), a list of strings."),
-    "identifier": Field(str, "", "A stable identity of the book (a URL or URN); tomes without an ISBN "
-                                 "get a UUID derived from it. The title is used when empty."),
-    "cover_color": Field(str, "#1d3557", "Background colour of generated covers (#rrggbb)."),
-    "styles": Field(str, "../styles", "Folder of the stylesheets and fonts, relative to book.toml.",
-                    is_path=True),
-}
-TYPOGRAPHY_FIELDS: dict[str, Field] = {
-    "space_before_high_punctuation": Field(str, "narrow", "Space before ; ! ?",
-                                           choices=("narrow", "nbsp", "none")),
-    "space_before_colon": Field(str, "nbsp", "Space before :", choices=("narrow", "nbsp", "none")),
-    "space_inside_guillemets": Field(str, "narrow", "Space inside « »", choices=("narrow", "nbsp", "none")),
-    "dialogue_hyphen": Field(bool, False, "Treat a line starting with '- ' as a dialogue dash."),
-}
-PDF_FIELDS: dict[str, Field] = {
-    "page_size": Field(str, "A5", "Trim size: a CSS page size (A5, 148mm 210mm, …)."),
-    "text_start": Field(str, "recto", "Where each text starts.", choices=("recto", "any")),
-    "variant": Field(str, "pdf/ua-1", "PDF variant.", choices=("pdf/ua-1", "pdf/a-3b", "none")),
-    "print_variant": Field(bool, False, "Also write SLUG-tome-N-print.pdf, with bleed and crop marks, for a printer."),
-    "bleed": Field(str, "3mm", "Bleed of the printer's PDF (a CSS length)."),
-}
-TOME_FIELDS: dict[str, Field] = {
-    "number": Field(int, REQUIRED, "The tome's number, 1, 2, …"),
-    "title": Field(str, REQUIRED, "The tome's title (« Tome 1 »)."),
-    "folder": Field(str, REQUIRED, "Folder of the tome's texts, relative to book.toml.", is_path=True),
-    "isbn": Field(str, "", "The tome's ISBN, if it has one."),
-    "cover_image": Field(str, "", "A cover image (PNG or JPEG), relative to book.toml; generated when empty.",
-                         is_path=True),
-}
-TABLES: dict[str, dict[str, Field]] = {"typography": TYPOGRAPHY_FIELDS, "pdf": PDF_FIELDS}
 SPACES = {"narrow": "\u202f", "nbsp": "\u00a0", "none": ""}
+SPACE_CHOICES = tuple(SPACES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookMeta:
+    """The top-level keys."""
+
+    title: str = key(doc="The book's title.")
+    subtitle: str = key("", "Shown on the title page and in the metadata.")
+    slug: str = key("", "Base of the output file names: `612-rencontres` gives `612-rencontres-tome-1.epub`.",
+                    default_text="derived from the title")
+    language: str = key("fr", "BCP 47 language tag of the text (EPUB `dc:language`, `xml:lang`, PDF `/Lang`).")
+    editor: str = key(doc="Who edited the collection: the EPUB's creator, the PDF's author.")
+    publisher: str = key("", "The publisher.", default_text="the editor")
+    date: dt.date = key(doc="Publication date, a TOML date: `date = 2026-11-27`.")
+    edition: str = key("Première édition", "Edition statement on the copyright page.")
+    rights: str = key("Tous droits réservés.", "Rights statement (EPUB `dc:rights`, copyright page).")
+    description: str = key("", "A short description for stores, the PDF's subject and the download page.")
+    subjects: tuple[str, ...] = key([], "Subjects: EPUB `dc:subject`, PDF keywords.")
+    identifier: str = key("", "The book's stable identity (a URL or URN). A tome without an ISBN gets a UUID "
+                              "derived from it and the tome number, the same in every build.",
+                          default_text="the title")
+    cover_color: str = key("#1d3557", "Background of generated covers and accent of the download page "
+                                      "(`#rrggbb`).")
+    styles: Path = key("../styles", "Folder of `book.css`, `print.css` and `fonts/`.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TypographyOptions:
+    """`[typography]`: the house style, as book.toml names it."""
+
+    space_before_high_punctuation: str = key("narrow", "Space before `;` `!` `?` (U+202F, U+00A0 or none: "
+                                                       "Québec usage).", SPACE_CHOICES)
+    space_before_colon: str = key("nbsp", "Space before `:`.", SPACE_CHOICES)
+    space_inside_guillemets: str = key("narrow", "Space inside `« »`.", SPACE_CHOICES)
+    dialogue_hyphen: bool = key(False, "Treat a line starting with `- ` as a dialogue dash (`— `). `--`, `–` "
+                                       "and `—` always are.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PdfOptions:
+    """`[pdf]`: the print edition."""
+
+    page_size: str = key("A5", "Trim size, any CSS page size: `\"A5\"`, `\"148mm 210mm\"`, `\"6in 9in\"`.")
+    text_start: str = key("recto", "Whether each text starts on a right-hand page (a blank verso is added "
+                                   "when needed).", ("recto", "any"))
+    variant: str = key("pdf/ua-1", "PDF variant: tagged PDF/UA for accessibility, PDF/A-3b for archiving.",
+                       ("pdf/ua-1", "pdf/a-3b", "none"))
+    print_variant: bool = key(False, "Also write `SLUG-tome-N-print.pdf` for a printer: the same pages with "
+                                     "bleed and crop marks.")
+    bleed: str = key("3mm", "Bleed of the printer's PDF, a CSS length.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TomeConfig:
+    """`[[tomes]]`: one table per tome."""
+
+    number: int = key(doc="The tome's number, unique.")
+    title: str = key(doc="The tome's title (`\"Tome 1\"`).")
+    folder: Path = key(doc="Folder of the tome's text files.")
+    isbn: str = key("", "The tome's ISBN; its EPUB identifier becomes `urn:isbn:…`.")
+    cover_image: Path | None = key("", "A PNG or JPEG cover (at least 1600 × 2560 pixels is best); when "
+                                       "empty, one is generated from the title, the tome and `cover_color`.",
+                                   default_text="generated")
+    identifier: str  # derived: urn:isbn, or a UUID from the book's identity and the number
+
+
+TABLES: dict[str, type] = {"typography": TypographyOptions, "pdf": PdfOptions}
+ARRAYS: dict[str, type] = {"tomes": TomeConfig}
 
 
 @dataclass(frozen=True)
@@ -81,51 +99,28 @@ class HouseStyle:
     guillemet_space: str = "\u202f"
     dialogue_hyphen: bool = False
 
-
-@dataclass(frozen=True)
-class PdfOptions:
-    page_size: str = "A5"
-    text_start: str = "recto"
-    variant: str = "pdf/ua-1"
-    print_variant: bool = False
-    bleed: str = "3mm"
-
-
-@dataclass(frozen=True)
-class TomeConfig:
-    number: int
-    title: str
-    folder: Path
-    isbn: str
-    cover_image: Path | None
-    identifier: str
-
-
-@dataclass(frozen=True)
-class BookMeta:
-    title: str
-    subtitle: str
-    slug: str
-    language: str
-    editor: str
-    publisher: str
-    date: dt.date
-    edition: str
-    rights: str
-    description: str
-    subjects: tuple[str, ...]
-    cover_color: str
+    @classmethod
+    def from_options(cls, options: TypographyOptions) -> HouseStyle:
+        return cls(SPACES[options.space_before_high_punctuation], SPACES[options.space_before_colon],
+                   SPACES[options.space_inside_guillemets], options.dialogue_hyphen)
 
 
 @dataclass(frozen=True)
 class Config:
     path: Path
     project_root: Path
-    styles_dir: Path
     meta: BookMeta
-    style: HouseStyle
+    typography: TypographyOptions
     pdf: PdfOptions
     tomes: tuple[TomeConfig, ...]
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.meta.styles
+
+    @property
+    def style(self) -> HouseStyle:
+        return HouseStyle.from_options(self.typography)
 
 
 def slugify(text: str) -> str:
@@ -161,155 +156,100 @@ def load_config(manuscript_dir: Path) -> Config:
 class _Validator:
     def __init__(self, path: Path, source: str) -> None:
         self.path = path
-        self.lines = source.splitlines()
+        self.source = source
         self.problems: list[tuple[int | None, str]] = []
         self.manuscript_dir = path.parent.resolve()
         self.project_root = self.manuscript_dir.parent
 
     def config(self, data: dict[str, Any]) -> Config:
-        book = self.table(data, BOOK_FIELDS, "", extra=set(TABLES) | {"tomes"})
-        tables = {name: self.table(data.get(name, {}), fields, name) for name, fields in TABLES.items()}
+        book = self.table(data, BookMeta, (), extra=set(TABLES) | set(ARRAYS))
+        tables = {name: self.table(data.get(name, {}), cls, (name,)) for name, cls in TABLES.items()}
         tomes = self.tomes(data.get("tomes"), book)
-        styles_dir = self.resolve(book.get("styles"), "styles", "")
         if self.problems:
             raise ConfigError(self.path, self.problems)
-        typography = tables["typography"]
-        return Config(
-            path=self.path,
-            project_root=self.project_root,
-            styles_dir=styles_dir,
-            meta=BookMeta(
-                title=book["title"], subtitle=book["subtitle"], slug=book["slug"] or slugify(book["title"]),
-                language=book["language"], editor=book["editor"], publisher=book["publisher"] or book["editor"],
-                date=book["date"], edition=book["edition"], rights=book["rights"],
-                description=book["description"], subjects=tuple(book["subjects"]),
-                cover_color=book["cover_color"]),
-            style=HouseStyle(
-                high_punctuation_space=SPACES[typography["space_before_high_punctuation"]],
-                colon_space=SPACES[typography["space_before_colon"]],
-                guillemet_space=SPACES[typography["space_inside_guillemets"]],
-                dialogue_hyphen=typography["dialogue_hyphen"]),
-            pdf=PdfOptions(**tables["pdf"]),
-            tomes=tomes,
-        )
+        meta = BookMeta(**book)
+        meta = dataclasses.replace(meta, slug=meta.slug or slugify(meta.title),
+                                   publisher=meta.publisher or meta.editor)
+        return Config(path=self.path, project_root=self.project_root, meta=meta,
+                      typography=TypographyOptions(**tables["typography"]), pdf=PdfOptions(**tables["pdf"]),
+                      tomes=tomes)
 
-    def table(self, data: Any, fields: dict[str, Field], prefix: str, extra: set[str] = frozenset(),
-              index: int | None = None) -> dict[str, Any]:
+    def table(self, data: Any, cls: type, where: tuple[str | int, ...], extra: set[str] = frozenset()) -> dict:
+        """The values of one table, as its dataclass takes them; problems are recorded."""
         if not isinstance(data, dict):
-            self.problem(prefix, f"'{prefix}' must be a table", index=index)
+            self.problem(where, f"'{_dotted(where)}' must be a table")
             return {}
+        declared = {item.name: item for item in keys_of(cls)}
+        for name in data:
+            if name not in declared and name not in extra:
+                suggestion = difflib.get_close_matches(name, list(declared) + sorted(extra), n=1)
+                hint = f" (did you mean '{suggestion[0]}'?)" if suggestion else ""
+                self.problem((*where, name), f"unknown key '{_dotted((*where, name))}'{hint}")
         values: dict[str, Any] = {}
-        for key in data:
-            if key in fields or key in extra:
-                continue
-            suggestion = difflib.get_close_matches(key, list(fields) + sorted(extra), n=1)
-            hint = f" (did you mean '{suggestion[0]}'?)" if suggestion else ""
-            self.problem(prefix, f"unknown key '{self.dotted(prefix, key, index)}'{hint}", key, index)
-        for key, field in fields.items():
-            name = self.dotted(prefix, key, index)
-            if key not in data:
-                if field.default is REQUIRED:
-                    self.problem(prefix, f"missing required key '{name}'", None, index)
+        for item in declared.values():
+            at = (*where, item.name)
+            if item.name not in data:
+                if item.required:
+                    self.problem(where, f"missing required key '{_dotted(at)}'")
                 else:
-                    values[key] = field.default
+                    values[item.name] = self.value(item.default, item, at)
                 continue
-            value = data[key]
-            if not self.has_kind(value, field.kind):
-                self.problem(prefix, f"'{name}' must be {self.kind_name(field.kind)}, "
-                                     f"not {self.kind_name(type(value))}", key, index)
-            elif field.choices and value not in field.choices:
-                self.problem(prefix, f"'{name}' must be one of {', '.join(field.choices)}, not '{value}'",
-                             key, index)
-            elif field.kind is list and not all(isinstance(item, str) for item in value):
-                self.problem(prefix, f"'{name}' must be a list of strings", key, index)
+            value = data[item.name]
+            error = type_error(value, item.kind)
+            if error:
+                self.problem(at, f"'{_dotted(at)}' {error}")
+            elif item.declaration.choices and value not in item.declaration.choices:
+                self.problem(at, f"'{_dotted(at)}' must be one of {', '.join(item.declaration.choices)}, "
+                                 f"not '{value}'")
             else:
-                values[key] = value
+                values[item.name] = self.value(value, item, at)
         return values
+
+    def value(self, value: Any, item: Key, at: tuple[str | int, ...]) -> Any:
+        if item.is_path:
+            return self.resolve(value, at) if value else None
+        return tuple(value) if isinstance(value, list) else value
 
     def tomes(self, data: Any, book: dict[str, Any]) -> tuple[TomeConfig, ...]:
         if data is None:
-            self.problem("", "missing required table '[[tomes]]'")
+            self.problem((), "missing required table '[[tomes]]'")
             return ()
         if not isinstance(data, list) or not data:
-            self.problem("", "'tomes' must be a non-empty array of tables ([[tomes]])", "tomes")
+            self.problem(("tomes",), "'tomes' must be a non-empty array of tables ([[tomes]])")
             return ()
         tomes = []
         for index, item in enumerate(data):
-            values = self.table(item, TOME_FIELDS, "tomes", index=index)
-            if not {"number", "title", "folder"} <= values.keys():
+            values = self.table(item, TomeConfig, ("tomes", index))
+            if len(values) < len(keys_of(TomeConfig)):
                 continue
-            folder = self.resolve(values["folder"], "folder", "tomes", index)
-            cover = self.resolve(values["cover_image"], "cover_image", "tomes", index) \
-                if values["cover_image"] else None
             identity = book.get("identifier") or book.get("title", "")
-            identifier = (f"urn:isbn:{values['isbn']}" if values["isbn"] else
-                          tome_uuid(identity, values["number"]))
-            tomes.append(TomeConfig(values["number"], values["title"], folder, values["isbn"], cover, identifier))
+            identifier = f"urn:isbn:{values['isbn']}" if values["isbn"] else tome_uuid(identity, values["number"])
+            tomes.append(TomeConfig(**values, identifier=identifier))
         numbers = [tome.number for tome in tomes]
         for number in sorted({n for n in numbers if numbers.count(n) > 1}):
-            self.problem("tomes", f"two tomes have number {number}", "number")
+            given = [item.get("number") if isinstance(item, dict) else None for item in data]
+            index = given.index(number, given.index(number) + 1)
+            self.problem(("tomes", index, "number"), f"two tomes have number {number}")
         return tuple(sorted(tomes, key=lambda tome: tome.number))
 
-    def resolve(self, value: str | None, key: str, prefix: str, index: int | None = None) -> Path:
+    def resolve(self, value: str, at: tuple[str | int, ...]) -> Path:
         """A config path, relative to book.toml; refused if it leaves the project folder."""
-        if value is None:
-            return self.project_root
-        name = self.dotted(prefix, key, index)
         if Path(value).is_absolute():
-            self.problem(prefix, f"'{name}' must be a path relative to {CONFIG_NAME}, not '{value}'", key, index)
+            self.problem(at, f"'{_dotted(at)}' must be a path relative to {CONFIG_NAME}, not '{value}'")
             return self.project_root
         resolved = (self.manuscript_dir / value).resolve()
         if not resolved.is_relative_to(self.project_root):
-            self.problem(prefix, f"'{name}' points outside the project folder: '{value}'", key, index)
+            self.problem(at, f"'{_dotted(at)}' points outside the project folder: '{value}'")
             return self.project_root
         return resolved
 
-    @staticmethod
-    def has_kind(value: Any, kind: type | tuple[type, ...]) -> bool:
-        if kind is int:
-            return isinstance(value, int) and not isinstance(value, bool)
-        if kind is dt.date:
-            return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        return isinstance(value, kind)
+    def problem(self, at: tuple[str | int, ...], message: str) -> None:
+        self.problems.append((key_line(self.source, at) if at else None, message))
 
-    @staticmethod
-    def kind_name(kind: Any) -> str:
-        return {str: "a string", int: "an integer", bool: "true or false", list: "a list",
-                dt.date: "a date (2026-11-27)", dict: "a table", float: "a number"}.get(kind, kind.__name__)
 
-    @staticmethod
-    def dotted(prefix: str, key: str, index: int | None = None) -> str:
-        if not prefix:
-            return key
-        return f"{prefix}[{index + 1}].{key}" if index is not None else f"{prefix}.{key}"
-
-    def problem(self, prefix: str, message: str, key: str | None = None, index: int | None = None) -> None:
-        self.problems.append((self.line_of(prefix, key, index), message))
-
-    def line_of(self, table: str, key: str | None, index: int | None) -> int | None:
-        """The line of `key` in `[table]` (or the index-th `[[table]]`), found in the TOML text."""
-        start, seen = 0, -1
-        if table:
-            header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-            for number, text in enumerate(self.lines):
-                if header.match(text):
-                    seen += 1
-                    if index is None or seen == index:
-                        start = number
-                        break
-            else:
-                return None
-            if key is None:
-                return start + 1
-        elif key is None:
-            return None
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start, len(self.lines)):
-            text = self.lines[number]
-            if number > start and re.match(r"^\s*\[", text) and table:
-                break
-            if not table and re.match(r"^\s*\[", text):
-                break
-            if pattern.match(text):
-                return number + 1
-        return None
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """`tomes[2].title` for ("tomes", 1, "title")."""
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text

@@ -8,28 +8,30 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from make_book.config import BookMeta, TomeConfig
+from make_book.config import BookMeta
 from make_book.fonts import font_files
+from make_book.model import Image as CoverImage
+from make_book.model import Styles
 
 WIDTH, HEIGHT = 1600, 2560
 
 
-def cover_png(meta: BookMeta, tome: TomeConfig, font_path: Path, width: int = WIDTH) -> bytes:
+def cover_png(meta: BookMeta, title: str, font: bytes, width: int = WIDTH) -> bytes:
     """The cover at `width` pixels wide (the EPUB's is 1600 × 2560; the download page's is smaller)."""
     scale = width / WIDTH
     height = round(HEIGHT * scale)
     image = Image.new("RGB", (width, height), meta.cover_color)
     draw = ImageDraw.Draw(image)
     ink = _ink_for(meta.cover_color)
-    title_font = ImageFont.truetype(str(font_path), round(150 * scale))
-    small_font = ImageFont.truetype(str(font_path), round(80 * scale))
+    title_font = ImageFont.truetype(io.BytesIO(font), round(150 * scale))
+    small_font = ImageFont.truetype(io.BytesIO(font), round(80 * scale))
     y = 620 * scale
     for line in textwrap.wrap(meta.title, width=16):
         draw.text((width / 2, y), line, font=title_font, fill=ink, anchor="mm")
         y += 190 * scale
     draw.line((width / 2 - 250 * scale, y + 40 * scale, width / 2 + 250 * scale, y + 40 * scale), fill=ink,
               width=max(1, round(6 * scale)))
-    draw.text((width / 2, y + 220 * scale), tome.title, font=small_font, fill=ink, anchor="mm")
+    draw.text((width / 2, y + 220 * scale), title, font=small_font, fill=ink, anchor="mm")
     draw.text((width / 2, height - 300 * scale), meta.editor, font=small_font, fill=ink, anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=width == WIDTH)  # optimizing is slow: worth it in the EPUB only
@@ -51,13 +53,21 @@ def readable_accent(colour: str) -> str:
     return colour if _is_dark(colour) else "#1d3557"
 
 
-def cover_alt(meta: BookMeta, tome: TomeConfig) -> str:
-    return f"Couverture : {meta.title}, {tome.title}, sous la direction de {meta.editor}"
+def cover_alt(meta: BookMeta, title: str) -> str:
+    return f"Couverture : {meta.title}, {title}, sous la direction de {meta.editor}"
 
 
-def cover_image(meta: BookMeta, tome: TomeConfig, styles_dir: Path, width: int = WIDTH) -> tuple[bytes, str]:
-    """The tome's cover and its media type: the configured image, or a PNG generated `width` wide."""
-    if tome.cover_image:
-        media_type = "image/jpeg" if tome.cover_image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
-        return tome.cover_image.read_bytes(), media_type
-    return cover_png(meta, tome, font_files(styles_dir)[0], width), "image/png"
+def read_cover(path: Path | None) -> CoverImage | None:
+    """The cover image book.toml names, if any."""
+    if path is None:
+        return None
+    media_type = "image/jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+    return CoverImage(path.read_bytes(), media_type)
+
+
+def cover_image(meta: BookMeta, title: str, cover: CoverImage | None, styles: Styles,
+                width: int = WIDTH) -> CoverImage:
+    """The cover: the configured image, or a PNG generated `width` wide."""
+    if cover:
+        return cover
+    return CoverImage(cover_png(meta, title, font_files(styles)[0][1], width), "image/png")

@@ -33,6 +33,14 @@ class Diagnostic:
         where = location(self.path, self.line, self.col)
         return f"{where}: {self.message}" if where else self.message
 
+    def as_json(self) -> list:
+        return [self.message, None if self.path is None else str(self.path), self.line, self.col]
+
+    @classmethod
+    def from_json(cls, value: list) -> Diagnostic:
+        message, path, line, col = value
+        return cls(message, path, line, col)
+
     def at(self, path: Path | str, line_offset: int = 0) -> Diagnostic:
         """The same diagnostic, placed in a file (line numbers shifted by `line_offset`)."""
         line = None if self.line is None else self.line + line_offset

@@ -6,56 +6,56 @@ import io
 import re
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from make_book.errors import MakeBookError
-from make_book.model import Book, Tome
+from make_book.model import Edition, Styles
 
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}  # by suffix
 _CONTROL = re.compile(r"[\n\t]")
 
 
-def font_files(styles_dir: Path) -> tuple[Path, ...]:
-    folder = styles_dir / "fonts"
-    return tuple(sorted(path for path in folder.glob("*") if path.suffix.lower() in FONT_TYPES)) \
-        if folder.is_dir() else ()
+def font_files(styles: Styles) -> tuple[tuple[str, bytes], ...]:
+    """(path in the styles folder, bytes) of each font file in its fonts/ folder."""
+    return tuple((name, data) for name, data in styles.files
+                 if name.startswith("fonts/") and PurePosixPath(name).suffix.lower() in FONT_TYPES)
 
 
 @cache
-def _cmap(path: Path) -> frozenset[int]:
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
+def _cmap(data: bytes) -> frozenset[int]:
+    return frozenset(TTFont(io.BytesIO(data), lazy=True).getBestCmap())
 
 
-def covered(styles_dir: Path) -> frozenset[int]:
+def covered(styles: Styles) -> frozenset[int]:
     """Code points every face of the book font has (a character must work in italic and bold too)."""
-    files = font_files(styles_dir)
+    files = font_files(styles)
     if not files:
         raise MakeBookError("no font in the styles folder: the book font must ship with the book",
-                            styles_dir / "fonts")
-    common = _cmap(files[0])
-    for path in files[1:]:
-        common &= _cmap(path)
+                            styles.folder / "fonts")
+    common = _cmap(files[0][1])
+    for _, data in files[1:]:
+        common &= _cmap(data)
     return common
 
 
-def tome_strings(tome: Tome) -> Iterable[tuple[Path, int, str]]:
-    """Every string of a tome that will be set in the book font, with where it comes from."""
-    for placed in tome.texts:
+def edition_strings(edition: Edition) -> Iterable[tuple[Path, int, str]]:
+    """Every string of an edition that will be set in the book font, with where it comes from."""
+    for placed in edition.texts:
         text = placed.text
         yield text.path, text.title_line, text.title + (text.author or "")
         for paragraph in text.paragraphs:
             yield text.path, paragraph.line, paragraph.plain
 
 
-def check_coverage(book: Book) -> None:
+def check_coverage(editions: Iterable[Edition], styles: Styles) -> None:
     """Fail, naming each missing character and where it first appears, if the font lacks any."""
-    have = covered(book.styles_dir)
+    have = covered(styles)
     missing: dict[str, tuple[Path, int]] = {}
-    for tome in book.tomes:
-        for path, line, string in tome_strings(tome):
+    for edition in editions:
+        for path, line, string in edition_strings(edition):
             for char in set(_CONTROL.sub("", string)):
                 if ord(char) not in have and char not in missing:
                     missing[char] = (path, line)
@@ -67,7 +67,7 @@ def check_coverage(book: Book) -> None:
                             *first)
 
 
-def subset_font(path: Path, characters: str) -> bytes:
+def subset_font(data: bytes, characters: str) -> bytes:
     """The font reduced to `characters` (plus what the stylesheet's generated content uses)."""
     options = subset.Options()
     options.layout_features = ["*"]
@@ -75,7 +75,7 @@ def subset_font(path: Path, characters: str) -> bytes:
     options.notdef_outline = True
     options.drop_tables += ["FFTM"]         # FontForge timestamps: not needed, and not subsettable
     # Keep head.modified (reproducible output); the bounding boxes of the full font still hold.
-    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)

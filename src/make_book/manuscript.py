@@ -7,8 +7,7 @@ from pathlib import Path
 
 from make_book.errors import MakeBookError
 from make_book.model import Paragraph, SectionBreak, Span, Text
-
-SEPARATOR = re.compile(r"^[_\-*=]{3,}$")
+from make_book.syntax import SEPARATOR
 AUTHOR = re.compile(r"^(?:texte\s+de|par|auteur[\s\u00a0\u202f]*:)[\s\u00a0\u202f]+(?P<name>\S.*)$",
                     re.IGNORECASE)
 # *word* or _word_: the markers hug the words and do not sit inside a word (snake_case stays).

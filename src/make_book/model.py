@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from make_book.config import BookMeta, PdfOptions, TomeConfig
@@ -48,15 +50,29 @@ class Paragraph:
 @dataclass(frozen=True)
 class PageMap:
     """Where the print edition's pages begin, for the EPUB's page-list: the first page of each
-    section (by anchor), and pages that begin with a paragraph or inside one (by paragraph id,
-    as (offset in the paragraph's text, page) pairs)."""
+    section (anchor, page), and pages that begin with a paragraph or inside one (paragraph id, and
+    (offset in the paragraph's text, page) pairs)."""
 
-    sections: dict[str, int]
-    paragraphs: dict[str, tuple[tuple[int, int], ...]]
+    sections: tuple[tuple[str, int], ...] = ()
+    paragraphs: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
+
+    def section(self, anchor: str) -> int | None:
+        return self._sections.get(anchor)
+
+    def breaks(self, paragraph: str) -> tuple[tuple[int, int], ...]:
+        return self._paragraphs.get(paragraph, ())
+
+    @cached_property
+    def _sections(self) -> dict[str, int]:
+        return dict(self.sections)
+
+    @cached_property
+    def _paragraphs(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        return dict(self.paragraphs)
 
     @property
     def pages(self) -> int:
-        return len(self.sections) + sum(len(breaks) for breaks in self.paragraphs.values())
+        return len(self.sections) + sum(len(breaks) for _, breaks in self.paragraphs)
 
 
 def paragraph_id(anchor: str, block_number: int) -> str:
@@ -109,6 +125,38 @@ class Tome:
     def number(self) -> int:
         return self.config.number
 
+
+@dataclass(frozen=True)
+class Book:
+    meta: BookMeta
+    pdf: PdfOptions
+    tomes: tuple[Tome, ...]
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What one set of output files is made of: the book's metadata and its tomes (one tome today)."""
+
+    name: str                # in file names and the cache: "tome-1"
+    title: str               # "Tome 1"
+    number: int              # the position in the series
+    identifier: str
+    isbn: str
+    cover: Image | None      # the configured cover image; None: generated
+    meta: BookMeta
+    pdf: PdfOptions
+    tomes: tuple[Tome, ...]
+
+    @property
+    def texts(self) -> tuple[PlacedText, ...]:
+        return tuple(placed for tome in self.tomes for placed in tome.texts)
+
     @property
     def contributors(self) -> tuple[Contributor, ...]:
         """Each author with their texts, in French alphabetical order of the name."""
@@ -119,13 +167,63 @@ class Tome:
         return tuple(Contributor(name, tuple(texts)) for name, texts in sorted(by_name.items(),
                                                                                key=lambda item: _sort_key(item[0])))
 
+    @property
+    def words(self) -> int:
+        return sum(len(paragraph.plain.split()) for placed in self.texts for paragraph in placed.text.paragraphs)
+
+
+def tome_edition_name(number: int) -> str:
+    return f"tome-{number}"
+
+
+def tome_edition(book: Book, tome: Tome, cover: Image | None) -> Edition:
+    config = tome.config
+    return Edition(tome_edition_name(config.number), config.title, config.number, config.identifier, config.isbn, cover,
+                   book.meta, book.pdf, (tome,))
+
 
 @dataclass(frozen=True)
-class Book:
-    meta: BookMeta
-    pdf: PdfOptions
-    styles_dir: Path
-    tomes: tuple[Tome, ...]
+class Styles:
+    """The stylesheets and fonts, read once as bytes: renderers never read the styles folder, so a file
+    edited during a build cannot differ from what the cache key was taken from."""
+
+    folder: Path                            # where they were read: the base of their URLs
+    files: tuple[tuple[str, bytes], ...]    # (path relative to the folder, bytes), sorted
+
+    def file(self, name: str) -> bytes:
+        return self._files[name]
+
+    def has(self, name: str) -> bool:
+        return name in self._files
+
+    @cached_property
+    def _files(self) -> dict[str, bytes]:
+        return dict(self.files)
+
+    @cached_property
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for name, data in self.files:
+            digest.update(name.encode() + b"\0" + data)
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    name: str   # relative to the output folder
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file written (or kept up to date) in the output folder, as the release files describe it."""
+
+    path: Path
+    tome: int
+    format: str
+    pages: int
+    words: int
+    texts: int
 
 
 def _sort_key(name: str) -> str:

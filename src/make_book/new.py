@@ -7,8 +7,9 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from make_book.config import BOOK_FIELDS, CONFIG_NAME, PDF_FIELDS, REQUIRED, TOME_FIELDS, TYPOGRAPHY_FIELDS, Field
+from make_book.config import CONFIG_NAME, TABLES, BookMeta, TomeConfig
 from make_book.errors import MakeBookError
+from make_book.schema import keys_of, toml_value
 
 THEME = Path(__file__).resolve().parent / "theme"  # the default styles and fonts
 EXAMPLE_VALUES = {"title": "Mon livre", "editor": "Mon nom", "subtitle": "Un recueil de textes",
@@ -23,35 +24,25 @@ EXAMPLE_TEXTS = {
 }
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, dt.date)):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _lines(fields: dict[str, Field], values: dict[str, object]) -> list[str]:
+def _lines(cls: type, values: dict[str, object]) -> list[str]:
     lines = []
-    for key, field in fields.items():
-        status = "required" if field.default is REQUIRED else f"default {_toml_value(field.default)}"
-        choices = f"; one of {', '.join(field.choices)}" if field.choices else ""
-        lines += [f"# {line}" for line in textwrap.wrap(f"{field.doc} ({status}{choices})", 96)]
-        value = values.get(key, field.default)
-        lines += [f"{key} = {_toml_value(value)}", ""]
+    for declared in keys_of(cls):
+        status = "required" if declared.required else f"default {toml_value(declared.default)}"
+        choices = f"; one of {', '.join(declared.declaration.choices)}" if declared.declaration.choices else ""
+        lines += [f"# {line}" for line in textwrap.wrap(f"{declared.declaration.doc} ({status}{choices})", 96)]
+        value = values.get(declared.name, declared.default)
+        lines += [f"{declared.name} = {toml_value(value)}", ""]
     return lines
 
 
 def book_toml(today: dt.date) -> str:
     lines = ["# The book's configuration: every key, with what it does. docs/configuration.md has more.", ""]
-    lines += _lines(BOOK_FIELDS, EXAMPLE_VALUES | {"date": today, "slug": "mon-livre"})
-    lines += ["[typography]", ""] + _lines(TYPOGRAPHY_FIELDS, {})
-    lines += ["[pdf]", ""] + _lines(PDF_FIELDS, {})
+    lines += _lines(BookMeta, EXAMPLE_VALUES | {"date": today, "slug": "mon-livre"})
+    for name, cls in TABLES.items():
+        lines += [f"[{name}]", ""] + _lines(cls, {})
     for number in (1, 2):
-        lines += ["[[tomes]]", ""] + _lines(TOME_FIELDS, {"number": number, "title": f"Tome {number}",
-                                                          "folder": f"tome-{number}"})
+        lines += ["[[tomes]]", ""] + _lines(TomeConfig, {"number": number, "title": f"Tome {number}",
+                                                         "folder": f"tome-{number}"})
     return "\n".join(lines).rstrip() + "\n"
 
 

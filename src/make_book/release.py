@@ -8,25 +8,21 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from make_book import __version__
 from make_book.config import Config
-from make_book.cover import cover_alt, cover_image, readable_accent
+from make_book.cover import cover_alt, cover_image, read_cover, readable_accent
+from make_book.model import Artifact, Styles
 from make_book.output import write_atomic
+from make_book.render import REGISTRY
 from make_book.templates import french_date, render
-
-if TYPE_CHECKING:
-    from make_book.build import Artifact
 
 SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "manifest.json"
 PAGE_NAME = "index.html"
 THUMBNAIL_WIDTH = 400
-FORMAT_LABELS = {"epub": "l’EPUB (liseuses, tablettes)", "pdf": "le PDF (lecture, impression)",
-                 "print": "le PDF pour l’imprimeur (fonds perdus, traits de coupe)"}
 
 
 def sha256(path: Path) -> str:
@@ -34,12 +30,12 @@ def sha256(path: Path) -> str:
 
 
 def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime,
-                        config: Config) -> None:
+                        config: Config, styles: Styles) -> None:
     """Describe every artifact now in `out_dir`, including those of tomes not rebuilt this time."""
     files = _manifest_entries(out_dir, artifacts, built)
     write_atomic(out_dir / MANIFEST_NAME, (json.dumps({"files": files}, ensure_ascii=False, indent=2) + "\n").encode())
     write_atomic(out_dir / SUMS_NAME, "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in files).encode())
-    write_atomic(out_dir / PAGE_NAME, download_page(config, files).encode())
+    write_atomic(out_dir / PAGE_NAME, download_page(config, styles, files).encode())
 
 
 def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime) -> list[dict]:
@@ -60,7 +56,7 @@ def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.
     return [entries[name] for name in sorted(entries) if (out_dir / name).exists()]
 
 
-def download_page(config: Config, files: list[dict]) -> str:
+def download_page(config: Config, styles: Styles, files: list[dict]) -> str:
     """A self-contained page for readers: covers inlined, links to the files beside it."""
     tomes = []
     for tome in config.tomes:
@@ -68,13 +64,19 @@ def download_page(config: Config, files: list[dict]) -> str:
         if not tome_files:
             continue
         tomes.append({
-            "number": tome.number, "title": tome.title, "alt": cover_alt(config.meta, tome),
-            "cover": _thumbnail(cover_image(config.meta, tome, config.styles_dir, THUMBNAIL_WIDTH)[0]),
-            "files": [{**entry, "label": FORMAT_LABELS[entry["format"]], "size": _size(entry["bytes"])}
+            "number": tome.number, "title": tome.title, "alt": cover_alt(config.meta, tome.title),
+            "cover": _thumbnail(cover_image(config.meta, tome.title, read_cover(tome.cover_image), styles,
+                                            THUMBNAIL_WIDTH).data),
+            "files": [{**entry, "label": _label(entry["format"]), "size": _size(entry["bytes"])}
                       for entry in sorted(tome_files, key=lambda entry: entry["format"])],
         })
     return render("download.html.j2", meta=config.meta, tomes=tomes, date_text=french_date(config.meta.date),
                   accent=readable_accent(config.meta.cover_color))
+
+
+def _label(fmt: str) -> str:
+    renderer = REGISTRY.get(fmt)
+    return renderer.label if renderer else fmt
 
 
 def _thumbnail(data: bytes) -> str:

@@ -21,12 +21,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 import watchfiles
 
-from make_book.assemble import assemble, load_text
+from make_book.assemble import assemble, editions, load_text
 from make_book.book_html import print_html
 from make_book.config import Config, HouseStyle, load_config
 from make_book.errors import Diagnostic
 from make_book.model import Text
 
+# The page as a reading system shows it, and with the print stylesheet (`?print=1`).
+PREVIEW_VARIANTS = {"screen": ("/styles/book.css",), "print": ("/styles/book.css", "/styles/print.css")}
 ERROR_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Build error</title>
 <script>new EventSource("/events").onmessage = () => location.reload();</script></head>
 <body style="font-family: sans-serif; margin: 2em"><h1>The book does not build</h1>
@@ -54,7 +56,7 @@ class Preview:
     """The pages now served; `version` grows at each refresh, waking the event streams."""
 
     manuscript_dir: Path
-    pages: dict[int, str] = field(default_factory=dict)
+    pages: dict[tuple[int, str], str] = field(default_factory=dict)  # (tome, variant) -> page
     error: str | None = None
     styles_dir: Path | None = None
     version: int = 0
@@ -64,13 +66,16 @@ class Preview:
     def refresh(self, report: Callable[[str], None]) -> None:
         try:
             config = load_config(self.manuscript_dir)
-            book = assemble(config, load=self.load).book
             date = config.meta.date
             stamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
-            pages = {tome.number: print_html(book, tome, stamp, stylesheets=("/styles/book.css",),
-                                             live_reload=True) for tome in book.tomes}
+            pages, texts = {}, 0
+            for edition in editions(assemble(config, load=self.load).book):
+                texts += len(edition.texts)
+                for variant, sheets in PREVIEW_VARIANTS.items():
+                    pages[(edition.number, variant)] = print_html(edition, stamp, stylesheets=sheets,
+                                                                  live_reload=True)
             self.styles_dir, self.pages, self.error = config.styles_dir, pages, None
-            report(f"preview refreshed: {sum(len(tome.texts) for tome in book.tomes)} texts")
+            report(f"preview refreshed: {texts} texts")
         except click.ClickException as exc:
             self.error = exc.format_message()
             report(f"Error: {self.error}")
@@ -94,15 +99,13 @@ def _handler(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
             if preview.error is not None:
                 return self._send(500, ERROR_PAGE.format(message=html.escape(preview.error)))
             if path == "/":
-                links = "".join(f'<li><a href="/tome-{n}.html">Tome {n}</a></li>' for n in sorted(preview.pages))
+                links = "".join(f'<li><a href="/tome-{n}.html">Tome {n}</a></li>'
+                                for n in sorted({number for number, _ in preview.pages}))
                 return self._send(200, f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
                                        f'<title>Aperçu</title></head><body><ul>{links}</ul></body></html>')
-            for number, page in preview.pages.items():
-                if path == f"/tome-{number}.html":
-                    if parse_qs(url.query).get("print") == ["1"]:
-                        page = page.replace('<link rel="stylesheet" href="/styles/book.css">',
-                                            '<link rel="stylesheet" href="/styles/book.css">\n'
-                                            '<link rel="stylesheet" href="/styles/print.css">')
+            variant = "print" if parse_qs(url.query).get("print") == ["1"] else "screen"
+            for (number, page_variant), page in preview.pages.items():
+                if path == f"/tome-{number}.html" and page_variant == variant:
                     return self._send(200, page)
             self._send(404, "not found", "text/plain")
 

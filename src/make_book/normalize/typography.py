@@ -1,4 +1,5 @@
-"""French typography (see RULES.md): pure `str -> str` steps, one comment per rule.
+"""French typography: pure `str -> str` steps, one comment per rule (docs/typography.md lists the
+rules and the house choices).
 
 Tokens that look like punctuation but are not prose (URLs, e-mails, paths, times, emoticons, primes,
 file extensions) are masked first by placeholders of the same length, so that the quote pass, which
@@ -14,7 +15,7 @@ from functools import cache
 
 from make_book.config import HouseStyle
 from make_book.errors import Diagnostic
-from make_book.manuscript import SEPARATOR
+from make_book.syntax import SEPARATOR
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 _SPACES = " \u00a0\u202f\u2009"

@@ -1,4 +1,4 @@
-"""The EPUB 3 of a tome, packaged by ebooklib from the shared templates and stylesheet."""
+"""The EPUB 3 of an edition, packaged by ebooklib from the shared templates and stylesheet."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from ebooklib import epub
 from markupsafe import Markup
 
+from make_book.config import PdfOptions
 from make_book.cover import cover_alt, cover_image
 from make_book.fonts import FONT_TYPES, font_files, subset_font
-from make_book.model import Book, PageMap, Tome, paragraph_id
+from make_book.model import Edition, OutputFile, PageMap, Styles, paragraph_id
+from make_book.render.base import RenderJob
 from make_book.templates import french_date, render, sections
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -33,42 +36,49 @@ def _href(anchor: str) -> str:
     return f"{anchor}.xhtml"
 
 
-def _documents(book: Book, tome: Tome, page_map: PageMap) -> list[Document]:
-    page_of = page_map.sections
+@dataclass(frozen=True)
+class Documents:
+    """The spine, by part: the front matter before the nav, the rest after it."""
+
+    front: tuple[Document, ...]
+    rest: tuple[Document, ...]
+
+
+def _documents(edition: Edition, page_map: PageMap) -> Documents:
     macros = sections()
-    meta = book.meta
-    docs = [
+    meta = edition.meta
+    front = (
         Document("cover", "Couverture", "frontmatter",
-                 Markup(render("cover.xhtml.j2", image=_cover_name(tome), alt=cover_alt(meta, tome.config)))),
+                 Markup(render("cover.xhtml.j2", image=_cover_name(edition), alt=cover_alt(meta, edition.title)))),
         Document("title-page", "Page de titre", "frontmatter",
-                 macros.title_page(book, tome, page_of.get("title-page"))),
+                 macros.title_page(edition, page_map.section("title-page"))),
         Document("copyright", "Mentions légales", "frontmatter",
-                 macros.copyright_page(book, tome, french_date(meta.date), page_of.get("copyright"))),
-    ]
-    docs += [Document(placed.anchor, placed.text.title, "bodymatter",
-                      macros.text_section(placed, page_of.get(placed.anchor), page_map.paragraphs))
-             for placed in tome.texts]
-    if tome.contributors:
-        docs.append(Document("contributors", "Index des contributeurs", "backmatter",
-                             macros.contributors(tome, _href, page_of.get("contributors"))))
-    return docs
+                 macros.copyright_page(edition, french_date(meta.date), page_map.section("copyright"))),
+    )
+    rest = tuple(Document(placed.anchor, placed.text.title, "bodymatter",
+                          macros.text_section(placed, page_map.section(placed.anchor), page_map.breaks))
+                 for placed in edition.texts)
+    if edition.contributors:
+        rest += (Document("contributors", "Index des contributeurs", "backmatter",
+                          macros.contributors(edition, _href, page_map.section("contributors"))),)
+    return Documents(front, rest)
 
 
-def _page_list(tome: Tome, page_map: PageMap) -> list[tuple[str, int]]:
+def _page_list(edition: Edition, page_map: PageMap) -> list[tuple[str, int]]:
     """(target, page) for every print page the EPUB marks, in page order."""
     files = {"title-page": "title-page", "copyright": "copyright", "toc": "nav", "contributors": "contributors"}
-    files |= {placed.anchor: placed.anchor for placed in tome.texts}
-    entries = [(f"{files[anchor]}.xhtml#page-{page}", page) for anchor, page in page_map.sections.items()
+    files |= {placed.anchor: placed.anchor for placed in edition.texts}
+    entries = [(f"{files[anchor]}.xhtml#page-{page}", page) for anchor, page in page_map.sections
                if anchor in files]
-    texts = {paragraph_id(placed.anchor, number): placed.anchor for placed in tome.texts
+    texts = {paragraph_id(placed.anchor, number): placed.anchor for placed in edition.texts
              for number in range(1, len(placed.text.blocks) + 1)}
     entries += [(f"{texts[paragraph]}.xhtml#page-{page}", page)
-                for paragraph, breaks in page_map.paragraphs.items() for _, page in breaks]
+                for paragraph, breaks in page_map.paragraphs for _, page in breaks]
     return sorted(entries, key=lambda entry: entry[1])
 
 
-def _xhtml(book: Book, title: str, matter: str, body: Markup) -> str:
-    return render("epub_document.xhtml.j2", lang=book.meta.language, title=title, matter=matter, body=body)
+def _xhtml(edition: Edition, title: str, matter: str, body: Markup) -> str:
+    return render("epub_document.xhtml.j2", lang=edition.meta.language, title=title, matter=matter, body=body)
 
 
 class _Writer(epub.EpubWriter):
@@ -77,49 +87,62 @@ class _Writer(epub.EpubWriter):
         super()._write_opf_file(root)
 
 
-def build_epub(book: Book, tome: Tome, page_map: PageMap, modified: dt.datetime) -> bytes:
-    """The EPUB's bytes: reproducible for the same inputs and `modified` time."""
-    meta = book.meta
-    package = epub.EpubBook()
-    package.set_identifier(tome.config.identifier)
-    package.set_title(f"{meta.title} — {tome.config.title}")
-    package.set_language(meta.language)
-    _add_metadata(package, book, tome, bool(page_map.pages))
+class EpubRenderer:
+    name, suffix, label = "epub", ".epub", "l’EPUB (liseuses, tablettes)"
+    needs_layout, validator = True, "epub"  # the layout gives the page-list
 
-    items: list[epub.EpubItem] = []
-    documents = _documents(book, tome, page_map)
-    pages = _page_list(tome, page_map)
-    nav_body = Markup(render("nav.xhtml.j2", tome=tome, href=_href, page=page_map.sections.get("toc"),
+    def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
+        return self.name in formats
+
+    def render(self, job: RenderJob) -> tuple[OutputFile, ...]:
+        return (OutputFile(job.stem + self.suffix, build_epub(job.edition, job.styles, job.page_map,
+                                                               job.timestamp)),)
+
+
+def build_epub(edition: Edition, styles: Styles, page_map: PageMap, modified: dt.datetime) -> bytes:
+    """The EPUB's bytes: reproducible for the same inputs and `modified` time."""
+    meta = edition.meta
+    package = epub.EpubBook()
+    package.set_identifier(edition.identifier)
+    package.set_title(f"{meta.title} — {edition.title}")
+    package.set_language(meta.language)
+    _add_metadata(package, edition, bool(page_map.pages))
+
+    documents = _documents(edition, page_map)
+    pages = _page_list(edition, page_map)
+    nav_body = Markup(render("nav.xhtml.j2", edition=edition, href=_href, page=page_map.section("toc"),
                              page_list=pages))
-    rendered = {doc.name: _xhtml(book, doc.title, doc.matter, doc.body) for doc in documents}
-    rendered["nav"] = _xhtml(book, "Sommaire", "frontmatter", nav_body)
-    for name in ["cover", "title-page", "copyright", "nav"] + [doc.name for doc in documents[3:]]:
-        item = epub.EpubItem(uid=name, file_name=f"{name}.xhtml", media_type="application/xhtml+xml",
-                             content=rendered[name].encode())
-        if name == "nav":
+    nav = Document("nav", "Sommaire", "frontmatter", nav_body)
+    spine = documents.front + (nav,) + documents.rest
+    items: list[epub.EpubItem] = []
+    for doc in spine:
+        item = epub.EpubItem(uid=doc.name, file_name=f"{doc.name}.xhtml", media_type="application/xhtml+xml",
+                             content=_xhtml(edition, doc.title, doc.matter, doc.body).encode())
+        if doc is nav:
             item.properties = ["nav"]
         items.append(item)
     package.spine = list(items)
 
-    cover_data, cover_type = cover_image(meta, tome.config, book.styles_dir)
-    cover = epub.EpubItem(uid="cover-image", file_name=_cover_name(tome), media_type=cover_type,
-                          content=cover_data)
+    cover_data = cover_image(meta, edition.title, edition.cover, styles)
+    cover = epub.EpubItem(uid="cover-image", file_name=_cover_name(edition), media_type=cover_data.media_type,
+                          content=cover_data.data)
     cover.properties = ["cover-image"]
-    used = "".join(sorted(set("".join(rendered.values()) + GENERATED_CONTENT)))
+    used = "".join(sorted(set("".join(item.content.decode() for item in items) + GENERATED_CONTENT)))
     resources = [cover, epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
-                                      content=(book.styles_dir / "book.css").read_bytes())]
-    resources += [epub.EpubItem(uid=f"font-{path.stem}", file_name=f"styles/fonts/{path.name}",
-                                media_type=FONT_TYPES[path.suffix.lower()], content=subset_font(path, used))
-                  for path in font_files(book.styles_dir)]
+                                      content=styles.file("book.css"))]
+    resources += [epub.EpubItem(uid=f"font-{PurePosixPath(name).stem}", file_name=f"styles/{name}",
+                                media_type=FONT_TYPES[PurePosixPath(name).suffix.lower()],
+                                content=subset_font(data, used))
+                  for name, data in font_files(styles)]
     for item in items + resources:
         package.add_item(item)
     package.add_item(epub.EpubNcx())
-    package.toc = [epub.Link(f"{doc.name}.xhtml", doc.title, f"ncx-{doc.name}") for doc in documents[1:3]] + \
+    package.toc = [epub.Link(f"{doc.name}.xhtml", doc.title, f"ncx-{doc.name}") for doc in documents.front[1:]] + \
         [epub.Link("nav.xhtml", "Sommaire", "ncx-nav")] + \
         [epub.Link(f"{placed.anchor}.xhtml", _toc_label(placed.text.title, placed.text.author),
-                   f"ncx-{placed.anchor}") for placed in tome.texts] + \
+                   f"ncx-{placed.anchor}") for placed in edition.texts] + \
         ([epub.Link("contributors.xhtml", "Index des contributeurs", "ncx-contributors")]
-         if tome.contributors else [])
+         if edition.contributors else [])
 
     buffer = io.BytesIO()
     writer = _Writer(buffer, package, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
@@ -133,20 +156,20 @@ def _toc_label(title: str, author: str | None) -> str:
     return f"{title} — {author}" if author else title
 
 
-def _cover_name(tome: Tome) -> str:
-    image = tome.config.cover_image
-    return "images/cover" + (image.suffix.lower() if image else ".png")
+def _cover_name(edition: Edition) -> str:
+    jpeg = edition.cover and edition.cover.media_type == "image/jpeg"
+    return "images/cover" + (".jpg" if jpeg else ".png")
 
 
-def _add_metadata(package: epub.EpubBook, book: Book, tome: Tome, has_pages: bool) -> None:
-    meta = book.meta
+def _add_metadata(package: epub.EpubBook, edition: Edition, has_pages: bool) -> None:
+    meta = edition.meta
 
     def prop(name: str, value: str, **attrs: str) -> None:
         package.add_metadata(None, "meta", value, {"property": name, **attrs})
 
     package.add_metadata("DC", "creator", meta.editor, {"id": "editor"})
     prop("role", "edt", refines="#editor", scheme="marc:relators")
-    authors = [contributor.name for contributor in tome.contributors]
+    authors = [contributor.name for contributor in edition.contributors]
     for number, name in enumerate(authors, start=1):
         package.add_metadata("DC", "contributor", name, {"id": f"contributor-{number}"})
         prop("role", "aut", refines=f"#contributor-{number}", scheme="marc:relators")
@@ -160,9 +183,9 @@ def _add_metadata(package: epub.EpubBook, book: Book, tome: Tome, has_pages: boo
     # The tomes as one series: EPUB 3 collection, and calibre's names, which more readers show.
     prop("belongs-to-collection", meta.title, id="series")
     prop("collection-type", "series", refines="#series")
-    prop("group-position", str(tome.number), refines="#series")
+    prop("group-position", str(edition.number), refines="#series")
     package.add_metadata(None, "meta", "", {"name": "calibre:series", "content": meta.title})
-    package.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(tome.number)})
+    package.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(edition.number)})
     # EPUB Accessibility 1.1
     for mode in ("textual", "visual"):
         prop("schema:accessMode", mode)
@@ -178,7 +201,7 @@ def _add_metadata(package: epub.EpubBook, book: Book, tome: Tome, has_pages: boo
          "contributeurs et ordre de lecture logique. La couverture a une description textuelle."
          + (" Les numéros de page de l’édition imprimée sont repérés." if has_pages else ""))
     if has_pages:
-        source = f"{meta.title}, {tome.config.title}, édition imprimée (PDF)"
+        source = f"{meta.title}, {edition.title}, édition imprimée (PDF)"
         package.add_metadata("DC", "source", source)
         prop("pageBreakSource", source)  # EPUBCheck 5 knows it unprefixed
 

@@ -1,0 +1,118 @@
+"""The print layout stage: an edition's HTML laid out into pages by WeasyPrint, and the page map read
+back from those pages. The PDF writer, the EPUB's page-list and (later) a line breaker build on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import TextBox
+from weasyprint.text.fonts import FontConfiguration
+
+from make_book.config import PdfOptions
+from make_book.errors import Diagnostic
+from make_book.fetcher import StylesFetcher
+from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id
+from make_book.styles import STYLESHEETS
+
+# Where each section's first page is recorded: the EPUB's page-list points at these.
+FRONT_ANCHORS = ("title-page", "copyright", "toc")
+BACK_ANCHORS = ("contributors",)
+HYPHEN = "\u2010"  # what WeasyPrint adds where it hyphenates a word (CSS hyphenate-character)
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """The paged-media settings that come from book.toml; the printer's PDF adds bleed and marks."""
+
+    page_size: str
+    text_start: str
+    bleed: str | None = None
+
+    @classmethod
+    def for_reader(cls, pdf: PdfOptions) -> PageSetup:
+        return cls(pdf.page_size, pdf.text_start)
+
+    @classmethod
+    def for_printer(cls, pdf: PdfOptions) -> PageSetup:
+        return cls(pdf.page_size, pdf.text_start, pdf.bleed)
+
+    @property
+    def css(self) -> str:
+        start = "recto" if self.text_start == "recto" else "page"
+        marks = f" bleed: {self.bleed}; marks: crop cross;" if self.bleed else ""
+        return f"@page {{ size: {self.page_size};{marks} }}\nsection.text {{ break-before: {start}; }}\n"
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """Laid-out pages (WeasyPrint's document) and the HTML tree they were laid out from."""
+
+    document: object
+    root: object
+    refused: tuple[Diagnostic, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
+
+def lay_out(html: str, styles: Styles, setup: PageSetup) -> PrintLayout:
+    fetcher = StylesFetcher(styles)
+    fonts = FontConfiguration()
+    base_url = styles.folder.as_uri() + "/"
+    stylesheets = [CSS(string=styles.file(name).decode("utf-8"), base_url=base_url, url_fetcher=fetcher,
+                       font_config=fonts) for name in STYLESHEETS]
+    stylesheets.append(CSS(string=setup.css, base_url=base_url, url_fetcher=fetcher, font_config=fonts))
+    parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    document = parsed.render(stylesheets=stylesheets, font_config=fonts)
+    return PrintLayout(document, parsed.etree_element, tuple(fetcher.refused))
+
+
+def page_map(layout: PrintLayout, edition: Edition) -> PageMap:
+    """The page on which each section starts, and where pages begin inside paragraphs."""
+    page_of: dict[str, int] = {}
+    wanted = set(FRONT_ANCHORS + BACK_ANCHORS) | {placed.anchor for placed in edition.texts}
+    for number, page in enumerate(layout.document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor in wanted:
+                page_of.setdefault(anchor, number)
+    breaks = _paragraph_breaks(layout, edition, set(page_of.values()))
+    return PageMap(tuple(page_of.items()), tuple(breaks.items()))
+
+
+def _paragraph_breaks(layout: PrintLayout, edition: Edition,
+                      section_pages: set[int]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """For each page that is not a section's first, where its first paragraph text begins: the
+    paragraph and the offset in its plain text, found from the laid-out text boxes."""
+    plain = {paragraph_id(placed.anchor, number): block.plain for placed in edition.texts
+             for number, block in enumerate(placed.text.blocks, start=1) if isinstance(block, Paragraph)}
+    owner = {}  # each element inside one of our paragraphs (the <p>, an <em>) -> the paragraph's id
+    for element in layout.root.iter():
+        if element.get("id") in plain:
+            owner |= {id(inner): element.get("id") for inner in element.iter()}
+    seen: dict[str, int] = {}  # paragraph id -> non-space characters laid out on earlier pages
+    breaks: dict[str, list[tuple[int, int]]] = {}
+    for number, page in enumerate(layout.document.pages, start=1):
+        first = True
+        for box in page._page_box.descendants():
+            paragraph = owner.get(id(getattr(box, "element", None))) if isinstance(box, TextBox) else None
+            if paragraph is None:
+                continue
+            if first and number not in section_pages:
+                offset = _offset_of_nth_letter(plain[paragraph], seen.get(paragraph, 0))
+                breaks.setdefault(paragraph, []).append((offset, number))
+            first = False
+            text = box.text.removesuffix(HYPHEN) if HYPHEN not in plain[paragraph] else box.text
+            seen[paragraph] = seen.get(paragraph, 0) + sum(not char.isspace() for char in text)
+    return {paragraph: tuple(found) for paragraph, found in breaks.items()}
+
+
+def _offset_of_nth_letter(text: str, count: int) -> int:
+    """The index in `text` of its non-space character number `count` (0-based)."""
+    for index, char in enumerate(text):
+        if not char.isspace():
+            if count == 0:
+                return index
+            count -= 1
+    return len(text)

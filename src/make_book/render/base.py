@@ -1,0 +1,42 @@
+"""The interface every output implements (the registry is in `make_book.render`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from make_book.config import PdfOptions
+from make_book.model import Edition, OutputFile, PageMap, Styles
+
+if TYPE_CHECKING:
+    from make_book.layout import PrintLayout
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """What a renderer gets: the edition, the styles as bytes, the build time, the stem of its file
+    names (`612-rencontres-tome-1`) and, when a selected renderer needs it, the reader's print layout
+    and the page map read from it."""
+
+    edition: Edition
+    styles: Styles
+    timestamp: dt.datetime
+    stem: str
+    layout: PrintLayout | None = None
+    page_map: PageMap = PageMap()
+
+
+class Renderer(Protocol):
+    name: str            # the `--format` value and the manifest's format
+    suffix: str          # what follows the stem in its file name: ".epub", "-print.pdf"
+    label: str           # the download page's link text (French: the page is the book's)
+    needs_layout: bool   # whether it needs the print layout (the PDF does, the EPUB for its page-list)
+    validator: str       # what `make-book check` runs on its files: "epub", "pdf" or "" (none)
+
+    def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
+        """Whether this build writes it, given the formats asked for."""
+        ...
+
+    def render(self, job: RenderJob) -> tuple[OutputFile, ...]:
+        ...
