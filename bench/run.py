@@ -74,7 +74,7 @@ def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, lis
     setup = work / "page-setup.css"
     setup.write_text(PageSetup.for_reader(config.pdf).css)
     sources = []
-    for edition in editions(assemble(config).book):
+    for edition in editions(assemble(config).book, read_styles(config.styles_dir, config.fonts.fallback)):
         html = config.styles_dir / f"bench-{edition.name}.html"  # beside the fonts it links
         html.write_text(print_html(edition, timestamp), encoding="utf-8")
         sources.append((html, [config.styles_dir / "book.css", config.styles_dir / "print.css", setup]))
@@ -121,9 +121,9 @@ def main() -> None:
 
         # Our EPUB stage alone (the print layout it takes its page-list from is given), both tomes.
         config = load_config(manuscript)
-        styles = read_styles(config.styles_dir)
+        styles = read_styles(config.styles_dir, config.fonts.fallback)
         timestamp = build_timestamp(config)
-        built = editions(assemble(config).book)
+        built = editions(assemble(config).book, styles)
         maps = [page_map(lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(config.pdf)), edition)
                 for edition in built]
 

@@ -16,7 +16,7 @@ from make_book.render import REGISTRY, RenderJob
 PACKAGE = ROOT / "src" / "make_book"
 # The stages, earliest first: a module may import from its own layer or an earlier one, never a later.
 LAYERS = [
-    {"errors", "schema", "output", "syntax"},
+    {"errors", "schema", "output", "syntax", "paths"},
     {"config"},
     {"model"},
     {"sources", "templates", "styles", "fonts", "cover"},

@@ -125,3 +125,20 @@ def test_a_terminal_gets_a_status_line_and_a_pipe_plain_lines(small_project: Pat
     assert "\r\x1b[2Krendering tome 1, 2 (in 2 processes)" in text and "\r\x1b[2Kwrote " in text
     piped = run_cli("build", "--manuscript", str(small_project), "--out", str(tmp_path / "pipe"))
     assert "\x1b" not in piped.stdout and "rendering tome 1, 2 (in 2 processes)\n" in piped.stdout
+
+
+def test_build_options_work_without_the_build_word(small_project: Path, tmp_path: Path) -> None:
+    result = run_cli("--manuscript", str(small_project), "--out", str(tmp_path / "out"), "--tome", "2",
+                     "--format", "epub")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.*pub")) == ["petit-livre-tome-2.epub"]
+    misplaced = run_cli("--tome", "2", "build")
+    assert misplaced.returncode == 2 and "make-book build --tome" in misplaced.stderr
+
+
+def test_verbose_is_read_as_an_option_not_as_a_value(tmp_path: Path) -> None:
+    # `-v` here is the value of --manuscript (a folder named "-v"), not the verbose flag
+    result = run_cli("build", "--manuscript", "-v", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "no book.toml here" in result.stderr and "Traceback" not in result.stderr
+    verbose = run_cli("build", "--manuscript", str(tmp_path), "-v", cwd=tmp_path)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr

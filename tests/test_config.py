@@ -120,3 +120,11 @@ def test_a_problem_in_an_inline_array_of_tomes_names_its_line(tmp_path: Path) ->
 def test_two_tomes_with_one_number_point_at_the_second(tmp_path: Path) -> None:
     found = problems(tmp_path, VALID + '\n[[tomes]]\nnumber = 1\ntitle = "Bis"\nfolder = "bis"\n')
     assert (11, "two tomes have number 1") in found
+
+
+def test_a_fallback_font_book_toml_names_must_exist_but_missing_defaults_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / "styles" / "fonts").mkdir(parents=True)
+    assert load_config(write_config(tmp_path, VALID)).fonts.fallback == ()
+    found = problems(tmp_path, VALID.replace("[[tomes]]", '[fonts]\nfallback = ["absent.ttf"]\n\n[[tomes]]'))
+    fonts = (tmp_path / "styles" / "fonts").resolve()
+    assert found == [(6, f"'fonts.fallback' names 'absent.ttf', which is not a font file in {fonts}")]

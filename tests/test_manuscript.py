@@ -65,12 +65,12 @@ def test_title_without_body_is_a_text_with_no_paragraph() -> None:
 def test_natural_order_and_duplicate_order_keys(tmp_path: Path) -> None:
     for name in ["10-c.txt", "2-b.txt", "1-a.txt", "notes.md"]:
         (tmp_path / name).write_text("Titre\n")
-    assert [path.name for path in list_texts(tmp_path)] == ["1-a.txt", "2-b.txt", "10-c.txt"]
+    assert [path.name for path in list_texts(tmp_path, tmp_path)] == ["1-a.txt", "2-b.txt", "10-c.txt"]
     (tmp_path / "01-doublon.txt").write_text("Titre\n")
     with pytest.raises(MakeBookError, match="same order key '1'"):
-        list_texts(tmp_path)
+        list_texts(tmp_path, tmp_path)
 
 
 def test_a_missing_tome_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(MakeBookError, match="tome folder does not exist"):
-        list_texts(tmp_path / "absent")
+        list_texts(tmp_path / "absent", tmp_path)

@@ -11,7 +11,8 @@ from make_book.config import Config
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.manuscript import parse_text
 from make_book.cover import read_cover
-from make_book.model import Book, Edition, PlacedText, Text, Tome, tome_edition
+from make_book.fonts import typeface_name
+from make_book.model import Book, Edition, PlacedText, Styles, Text, Tome, tome_edition
 from make_book.normalize import normalize
 from make_book.sources import list_texts, read_text
 
@@ -53,7 +54,7 @@ def assemble(config: Config, tome_numbers: tuple[int, ...] = (), load: TextLoade
             continue
         placed = []
         notes: list[Diagnostic] = []
-        for index, path in enumerate(list_texts(tome_config.folder), start=1):
+        for index, path in enumerate(list_texts(tome_config.folder, config.path.parent), start=1):
             text, text_notes = load(path, config)
             notes.extend(text_notes)
             placed.append(PlacedText(f"t{tome_config.number}-{index:03d}", text))
@@ -66,6 +67,7 @@ def assemble(config: Config, tome_numbers: tuple[int, ...] = (), load: TextLoade
     return Assembled(book, diagnostics)
 
 
-def editions(book: Book) -> tuple[Edition, ...]:
+def editions(book: Book, styles: Styles) -> tuple[Edition, ...]:
     """What the build writes files for: one edition per tome."""
-    return tuple(tome_edition(book, tome, read_cover(tome.config.cover_image)) for tome in book.tomes)
+    typeface = typeface_name(styles)
+    return tuple(tome_edition(book, tome, read_cover(tome.config.cover_image), typeface) for tome in book.tomes)

@@ -175,7 +175,7 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     if unknown:
         raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
                             f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
-    styles = read_styles(config.styles_dir)
+    styles = read_styles(config.styles_dir, config.fonts.fallback)
     if request.out_dir.exists() and not request.out_dir.is_dir():
         raise MakeBookError("the output folder is a file: give --out a folder", request.out_dir)
     out_dir = request.out_dir
@@ -186,7 +186,7 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
     selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
     numbers = {tome_edition_name(tome.number): tome.number for tome in selected}
-    keys = {tome_edition_name(tome.number): edition_key(config, (tome,), list_texts(tome.folder), timestamp, styles)
+    keys = {tome_edition_name(tome.number): edition_key(config, (tome,), list_texts(tome.folder, config.path.parent), timestamp, styles)
             for tome in selected}
     known: dict[str, CachedEdition | None] = {name: cached_edition(out_dir, name, key, formats)
                                               for name, key in keys.items()}
@@ -197,12 +197,13 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     rendered: list[RenderedEdition] = []
     if stale:
         assembled = assemble(config, stale)
-        to_render = editions(assembled.book)
+        to_render = editions(assembled.book, styles)
         say(f"read {sum(len(edition.texts) for edition in to_render)} texts in {len(to_render)} tome(s)")
-        check_coverage(to_render, styles)
+        coverage = {edition.name: check_coverage(edition, styles) for edition in to_render}
         rendered = _render_all(to_render, styles, renderers, timestamp, config.meta.slug, request.jobs, say, status)
         for edition, result in zip(to_render, rendered, strict=True):
             notes = tuple(note for tome in edition.tomes for note in assembled.diagnostics[tome.number])
+            notes += coverage[edition.name]
             known[edition.name] = CachedEdition(result.pages, edition.words, len(edition.texts),
                                                 notes + result.diagnostics,
                                                 tuple((fmt, output.name) for fmt, output in result.files))

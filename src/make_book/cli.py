@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,44 +15,70 @@ from make_book.build import BuildRequest, build
 from make_book.render import format_choices
 from make_book.fmt import format_files, format_stream
 
-VERBOSE_FLAGS = ("-v", "--verbose")
 CLEAR_LINE = "\r\x1b[2K"
+COMPLETE_VARIABLE = "_MAKE_BOOK_COMPLETE"
+
+
+def _remember_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """`-v` on any command: kept in the contexts' shared `meta`, where `main` looks after an error."""
+    if value:
+        ctx.meta["make_book.verbose"] = True
+    return value
+
 
 manuscript_option = click.option("--manuscript", "manuscript_dir", type=click.Path(path_type=Path),
                                  default=Path("manuscript"), show_default=True,
                                  help="Folder holding book.toml and the tome folders.")
-verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
+verbose_option = click.option("-v", "--verbose", is_flag=True, callback=_remember_verbose, expose_value=False,
+                              is_eager=True, help="Show tracebacks of errors.")
+
+# `make-book` alone is `make-book build`, so the group takes the build options too.
+BUILD_OPTIONS = [
+    manuscript_option,
+    click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
+                 help="Output folder."),
+    click.option("--tome", "tomes", type=int, multiple=True, help="Build only this tome (repeatable)."),
+    click.option("--format", "formats", type=click.Choice(format_choices()), multiple=True,
+                 help="Build only this format (repeatable)."),
+    click.option("--strict", is_flag=True, help="Fail on any warning."),
+    click.option("--check", "then_check", is_flag=True, help="Check the files after building them."),
+    click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="Worker processes; 0 uses every available core."),
+    click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors."),
+    verbose_option,
+]
+
+
+def build_options(command: Callable) -> Callable:
+    for option in reversed(BUILD_OPTIONS):
+        command = option(command)
+    return command
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="make-book")
-@click.option("-q", "--quiet", is_flag=True, help="With no command: build, printing only warnings and errors.")
-@verbose_option
+@build_options
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+def cli(ctx: click.Context, **options: object) -> None:
     """Build the book in manuscript/ into build/: EPUB 3 and PDF for each tome.
 
-    With no command, runs `make-book build` with its defaults.
+    With no command, runs `make-book build`: every build option works without the word `build`
+    (`make-book --tome 1 --format pdf`).
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(build_command, quiet=quiet)
+        ctx.invoke(build_command, **options)
+        return
+    given = [param.opts[0] for param in ctx.command.params
+             if param.name in options and ctx.get_parameter_source(param.name) != click.core.ParameterSource.DEFAULT]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} goes after the command: make-book "
+                               f"{ctx.invoked_subcommand} {' '.join(given)} …")
 
 
 @cli.command("build")
-@manuscript_option
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
-              help="Output folder.")
-@click.option("--tome", "tomes", type=int, multiple=True, help="Build only this tome (repeatable).")
-@click.option("--format", "formats", type=click.Choice(format_choices()), multiple=True,
-              help="Build only this format (repeatable).")
-@click.option("--strict", is_flag=True, help="Fail on any warning.")
-@click.option("--check", "then_check", is_flag=True, help="Check the files after building them.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 uses every available core.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
-@verbose_option
+@build_options
 def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
-                  strict: bool, then_check: bool, jobs: int, quiet: bool, verbose: bool) -> None:
+                  strict: bool, then_check: bool, jobs: int, quiet: bool) -> None:
     """Build the tomes into EPUB and PDF."""
     request = BuildRequest(manuscript_dir, out_dir, tomes, formats, strict, jobs)
     say, status = _progress(quiet)
@@ -77,7 +104,7 @@ def _progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[str], None]
 @click.option("--require-ace", is_flag=True, envvar="MAKE_BOOK_REQUIRE_ACE",
               help="Fail when Ace by DAISY is not installed (CI sets this).")
 @verbose_option
-def check_command(paths: tuple[Path, ...], strict: bool, require_ace: bool, verbose: bool) -> None:
+def check_command(paths: tuple[Path, ...], strict: bool, require_ace: bool) -> None:
     """Validate built files (default: build/): EPUBCheck, Ace, PDF structure, checksums."""
     _check(paths or (Path("build"),), strict, require_ace)
 
@@ -99,7 +126,7 @@ def _check(paths: tuple[Path, ...], strict: bool, require_ace: bool) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if any file would change (for CI and pre-commit).")
 @click.option("--write", is_flag=True, help="Rewrite the files in place, as UTF-8.")
 @verbose_option
-def fmt_command(paths: tuple[Path, ...], manuscript_dir: Path, check: bool, write: bool, verbose: bool) -> None:
+def fmt_command(paths: tuple[Path, ...], manuscript_dir: Path, check: bool, write: bool) -> None:
     """Show, check or apply what normalization changes in manuscript files.
 
     With no PATHS, every text of the book. `make-book fmt -` reads standard input and writes the
@@ -120,7 +147,7 @@ def fmt_command(paths: tuple[Path, ...], manuscript_dir: Path, check: bool, writ
 @cli.command("new")
 @click.argument("folder", type=click.Path(path_type=Path))
 @verbose_option
-def new_command(folder: Path, verbose: bool) -> None:
+def new_command(folder: Path) -> None:
     """Create a ready-to-build book project in FOLDER (never overwrites anything)."""
     import datetime as dt
 
@@ -135,7 +162,7 @@ def new_command(folder: Path, verbose: bool) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @verbose_option
-def watch_command(manuscript_dir: Path, port: int, verbose: bool) -> None:
+def watch_command(manuscript_dir: Path, port: int) -> None:
     """Serve a live HTML preview of each tome, refreshed as you edit."""
     from make_book.watch import serve
 
@@ -145,16 +172,19 @@ def watch_command(manuscript_dir: Path, port: int, verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one message and exit 1; `-v` adds the traceback."""
     args = sys.argv[1:] if argv is None else argv
-    verbose = any(arg in VERBOSE_FLAGS for arg in args)
+    if COMPLETE_VARIABLE in os.environ:  # a shell asking for completions: click answers and exits
+        cli.main(args=args, prog_name="make-book", complete_var=COMPLETE_VARIABLE)
+    ctx = None
     try:
-        cli.main(args=args, prog_name="make-book", standalone_mode=False)
+        with cli.make_context("make-book", list(args)) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
-        if verbose:
+        if _verbose(ctx):
             traceback.print_exc()
         exc.show()
         sys.exit(exc.exit_code)
@@ -162,8 +192,12 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrupted: files already in the output folder are unchanged.", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug, not a user error: still one clear line unless -v
-        if verbose:
+        if _verbose(ctx):
             traceback.print_exc()
         click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
                    err=True)
         sys.exit(1)
+
+
+def _verbose(ctx: click.Context | None) -> bool:
+    return bool(ctx and ctx.meta.get("make_book.verbose"))

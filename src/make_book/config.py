@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from make_book.errors import ConfigError, MakeBookError
+from make_book.paths import confined
 from make_book.schema import Key, key, key_line, keys_of, type_error
 
 CONFIG_NAME = "book.toml"
@@ -72,6 +73,22 @@ class PdfOptions:
     bleed: str = key("3mm", "Bleed of the printer's PDF, a CSS length.")
 
 
+# Shipped in styles/fonts/fallback/: Noto Naskh Arabic and Noto Serif Hebrew (OFL, serif like the book
+# font) and Symbola (monochrome emoji up to Unicode 9, free for any use), from Debian's packages.
+DEFAULT_FALLBACK = ["fallback/NotoNaskhArabic-Regular.ttf", "fallback/NotoSerifHebrew-Regular.ttf",
+                    "fallback/Symbola.ttf"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FontOptions:
+    """`[fonts]`: what sets the characters the book font lacks."""
+
+    fallback: tuple[str, ...] = key(DEFAULT_FALLBACK, "Fallback fonts, in order, for characters the book font "
+                                                      "lacks (emoji, Arabic, Hebrew…): files in the styles "
+                                                      "folder's `fonts/`. Each use is a warning; a character "
+                                                      "no font has stops the build.")
+
+
 @dataclass(frozen=True, kw_only=True)
 class TomeConfig:
     """`[[tomes]]`: one table per tome."""
@@ -86,7 +103,7 @@ class TomeConfig:
     identifier: str  # derived: urn:isbn, or a UUID from the book's identity and the number
 
 
-TABLES: dict[str, type] = {"typography": TypographyOptions, "pdf": PdfOptions}
+TABLES: dict[str, type] = {"typography": TypographyOptions, "pdf": PdfOptions, "fonts": FontOptions}
 ARRAYS: dict[str, type] = {"tomes": TomeConfig}
 
 
@@ -112,6 +129,7 @@ class Config:
     meta: BookMeta
     typography: TypographyOptions
     pdf: PdfOptions
+    fonts: FontOptions
     tomes: tuple[TomeConfig, ...]
 
     @property
@@ -165,6 +183,18 @@ class _Validator:
         book = self.table(data, BookMeta, (), extra=set(TABLES) | set(ARRAYS))
         tables = {name: self.table(data.get(name, {}), cls, (name,)) for name, cls in TABLES.items()}
         tomes = self.tomes(data.get("tomes"), book)
+        styles = book.get("styles")
+        if styles and "fallback" in tables["fonts"]:
+            def is_font(name: str) -> bool:
+                font = styles / "fonts" / name
+                return font.resolve().is_relative_to(styles.resolve()) and font.is_file()
+            if isinstance(data.get("fonts"), dict) and "fallback" in data["fonts"]:
+                for name in tables["fonts"]["fallback"]:
+                    if not is_font(name):
+                        self.problem(("fonts", "fallback"), f"'fonts.fallback' names '{name}', which is not a "
+                                                            f"font file in {styles / 'fonts'}")
+            else:  # the defaults: those a styles folder made before they shipped lacks are left out
+                tables["fonts"]["fallback"] = tuple(name for name in tables["fonts"]["fallback"] if is_font(name))
         if self.problems:
             raise ConfigError(self.path, self.problems)
         meta = BookMeta(**book)
@@ -172,7 +202,7 @@ class _Validator:
                                    publisher=meta.publisher or meta.editor)
         return Config(path=self.path, project_root=self.project_root, meta=meta,
                       typography=TypographyOptions(**tables["typography"]), pdf=PdfOptions(**tables["pdf"]),
-                      tomes=tomes)
+                      fonts=FontOptions(**tables["fonts"]), tomes=tomes)
 
     def table(self, data: Any, cls: type, where: tuple[str | int, ...], extra: set[str] = frozenset()) -> dict:
         """The values of one table, as its dataclass takes them; problems are recorded."""
@@ -233,15 +263,15 @@ class _Validator:
         return tuple(sorted(tomes, key=lambda tome: tome.number))
 
     def resolve(self, value: str, at: tuple[str | int, ...]) -> Path:
-        """A config path, relative to book.toml; refused if it leaves the project folder."""
+        """A config path, relative to book.toml; refused if it leaves the project folder, links followed."""
         if Path(value).is_absolute():
             self.problem(at, f"'{_dotted(at)}' must be a path relative to {CONFIG_NAME}, not '{value}'")
             return self.project_root
-        resolved = (self.manuscript_dir / value).resolve()
-        if not resolved.is_relative_to(self.project_root):
+        try:
+            return confined(self.manuscript_dir / value, self.project_root, "project folder")
+        except MakeBookError:
             self.problem(at, f"'{_dotted(at)}' points outside the project folder: '{value}'")
             return self.project_root
-        return resolved
 
     def problem(self, at: tuple[str | int, ...], message: str) -> None:
         self.problems.append((key_line(self.source, at) if at else None, message))

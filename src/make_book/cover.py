@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from make_book.config import BookMeta
-from make_book.fonts import font_files
+from make_book.fonts import font_chain
 from make_book.model import Image as CoverImage
 from make_book.model import Styles
 
@@ -70,4 +70,4 @@ def cover_image(meta: BookMeta, title: str, cover: CoverImage | None, styles: St
     """The cover: the configured image, or a PNG generated `width` wide."""
     if cover:
         return cover
-    return CoverImage(cover_png(meta, title, font_files(styles)[0][1], width), "image/png")
+    return CoverImage(cover_png(meta, title, styles.file(font_chain(styles).book[0].file), width), "image/png")

@@ -152,6 +152,7 @@ class Edition:
     meta: BookMeta
     pdf: PdfOptions
     tomes: tuple[Tome, ...]
+    typeface: str            # the book font's own name, for the colophon
 
     @property
     def texts(self) -> tuple[PlacedText, ...]:
@@ -176,10 +177,10 @@ def tome_edition_name(number: int) -> str:
     return f"tome-{number}"
 
 
-def tome_edition(book: Book, tome: Tome, cover: Image | None) -> Edition:
+def tome_edition(book: Book, tome: Tome, cover: Image | None, typeface: str) -> Edition:
     config = tome.config
-    return Edition(tome_edition_name(config.number), config.title, config.number, config.identifier, config.isbn, cover,
-                   book.meta, book.pdf, (tome,))
+    return Edition(tome_edition_name(config.number), config.title, config.number, config.identifier, config.isbn,
+                   cover, book.meta, book.pdf, (tome,), typeface)
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class Styles:
 
     folder: Path                            # where they were read: the base of their URLs
     files: tuple[tuple[str, bytes], ...]    # (path relative to the folder, bytes), sorted
+    fallback_fonts: tuple[str, ...] = ()    # book.toml's [fonts] fallback: files in fonts/, in order
 
     def file(self, name: str) -> bytes:
         return self._files[name]
@@ -205,6 +207,7 @@ class Styles:
         digest = hashlib.sha256()
         for name, data in self.files:
             digest.update(name.encode() + b"\0" + data)
+        digest.update(repr(self.fallback_fonts).encode())
         return digest.hexdigest()
 
 

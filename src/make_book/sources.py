@@ -11,6 +11,7 @@ import charset_normalizer
 from natsort import natsort_keygen
 
 from make_book.errors import Diagnostic, MakeBookError
+from make_book.paths import confined
 
 TEXT_SUFFIX = ".txt"
 # One contributor's text is a few thousand characters; megabytes are a mistake (a pasted file, a log).
@@ -28,13 +29,19 @@ class SourceText:
     encoding: str
 
 
-def list_texts(folder: Path) -> tuple[Path, ...]:
+def list_texts(folder: Path, manuscript_dir: Path) -> tuple[Path, ...]:
     """The tome's text files, in natural order (`2-…` before `10-…`); two files with the same order
-    key (`1-a.txt`, `01-b.txt`) are an error, since the order would be a guess."""
+    key (`1-a.txt`, `01-b.txt`) are an error, since the order would be a guess. A file that leads
+    outside the manuscript folder through a link (outside the tome folder, for a tome book.toml keeps
+    elsewhere in the project) is an error: it is never read."""
     if not folder.is_dir():
         raise MakeBookError("tome folder does not exist", folder)
+    inside = folder.resolve().is_relative_to(manuscript_dir.resolve())
+    root, where = (manuscript_dir, "manuscript folder") if inside else (folder, "tome folder")
     files = sorted((path for path in folder.iterdir() if path.suffix == TEXT_SUFFIX and path.is_file()),
                    key=lambda path: _natural(path.name))
+    for path in files:
+        confined(path, root, where)
     seen: dict[str, Path] = {}
     for path in files:
         key = _order_key(path.name)

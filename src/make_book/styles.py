@@ -7,19 +7,19 @@ from pathlib import Path
 
 from make_book.errors import MakeBookError
 from make_book.model import Styles
+from make_book.paths import confined
 
 STYLESHEETS = ("book.css", "print.css")
 _CSS_REFERENCE = re.compile(r"""url\(\s*["']?([^"')]+?)["']?\s*\)|@import\s+["']([^"']+)["']""")
 
 
-def read_styles(folder: Path) -> Styles:
+def read_styles(folder: Path, fallback_fonts: tuple[str, ...] = ()) -> Styles:
     """Every file of the styles folder (names and bytes), after checking the stylesheets."""
     if not folder.is_dir():
         raise MakeBookError("styles folder does not exist", folder)
-    root = folder.resolve()
-    files = tuple(sorted((path.relative_to(folder).as_posix(), path.read_bytes())
-                         for path in folder.rglob("*") if path.is_file() and path.resolve().is_relative_to(root)))
-    styles = Styles(folder, files)
+    files = tuple(sorted((path.relative_to(folder).as_posix(), confined(path, folder, "styles folder").read_bytes())
+                         for path in folder.rglob("*") if path.is_file()))
+    styles = Styles(folder, files, fallback_fonts)
     check_stylesheets(styles)
     return styles
 

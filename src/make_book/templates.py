@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 
 import jinja2
+from markupsafe import Markup, escape
 
 from make_book.model import paragraph_id
 
@@ -24,7 +26,26 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["paragraph_id"] = paragraph_id
+    env.filters["bidi"] = isolate_rtl
     return env
+
+
+# Right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko… and their presentation forms). A run is
+# from one right-to-left letter to the last one that follows it with only spaces, marks and
+# punctuation between.
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+_RTL_RUN = re.compile(f"[{_RTL}](?:[{_RTL}\\s\u00a0\u202f\u200c\u200d.,;:!?'’\"«»()-]*[{_RTL}])?")
+
+
+def isolate_rtl(text: str) -> Markup:
+    """The text, escaped, with each right-to-left run in a `<bdi>`: an Arabic or Hebrew quotation is
+    set right to left without reordering the French sentence around it."""
+    pieces, position = [], 0
+    for run in _RTL_RUN.finditer(text):
+        pieces += [escape(text[position:run.start()]), Markup("<bdi>"), escape(run.group()), Markup("</bdi>")]
+        position = run.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
 
 
 def render(name: str, **context: object) -> str:

@@ -26,6 +26,7 @@ from make_book.book_html import print_html
 from make_book.config import Config, HouseStyle, load_config
 from make_book.errors import Diagnostic
 from make_book.model import Text
+from make_book.styles import read_styles
 
 # The page as a reading system shows it, and with the print stylesheet (`?print=1`).
 PREVIEW_VARIANTS = {"screen": ("/styles/book.css",), "print": ("/styles/book.css", "/styles/print.css")}
@@ -69,7 +70,8 @@ class Preview:
             date = config.meta.date
             stamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
             pages, texts = {}, 0
-            for edition in editions(assemble(config, load=self.load).book):
+            styles = read_styles(config.styles_dir, config.fonts.fallback)
+            for edition in editions(assemble(config, load=self.load).book, styles):
                 texts += len(edition.texts)
                 for variant, sheets in PREVIEW_VARIANTS.items():
                     pages[(edition.number, variant)] = print_html(edition, stamp, stylesheets=sheets,

@@ -42,7 +42,17 @@ def clean_text(text: str) -> str:
     return text if fixed == lines else _tidy("\n".join(fixed))
 
 
+# C1 control characters that are really Windows-1252 punctuation: text decoded as Latin-1 somewhere
+# upstream (U+0092 is an apostrophe, U+0085 an ellipsis). A text holding any of them, U+0085 aside, is
+# taken as mis-decoded and they all get their cp1252 meaning; otherwise U+0085 is a line end (NEL).
+_CP1252_C1 = {code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
+              if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_C1_PUNCTUATION = re.compile("[" + "".join(chr(code) for code in _CP1252_C1 if code != 0x85) + "]")
+
+
 def _tidy(text: str) -> str:
+    if _C1_PUNCTUATION.search(text):
+        text = text.translate(_CP1252_C1)
     text = _LINE_BREAK.sub("\n", text)
     text = _INVISIBLE.sub("", text)  # before NFC, so that "e<soft hyphen>\u0301" composes
     text = unicodedata.normalize("NFC", text)

@@ -63,7 +63,7 @@ def _restore(text: str, tokens: list[str]) -> str:
 
 _OPENERS = "«“"
 _CLOSERS = "»”"
-_BEFORE_OPEN = set(" \u00a0\u202f([{«“‘—–-/") | {""}
+_BEFORE_OPEN = set(" \u00a0\u202f([{«“‘—–-/'’") | {""}
 _AFTER_CLOSE = set(" \u00a0\u202f.,;:!?)]}»”’…-—–\ufdd0\ufdd1") | {""}
 
 
@@ -138,6 +138,42 @@ def _pair_quotes(lines: list[str]) -> tuple[list[_Quote], list[Diagnostic]]:
     return quotes, problems
 
 
+# --- straight single quotes ---------------------------------------------------------------------
+
+_OPENS_SINGLE = set(" \u00a0\u202f([{«“—–-")
+_CLOSES_SINGLE = set(" \u00a0\u202f,.;:!?)]}»”…")
+
+
+def _single_quotes(line: str) -> str:
+    """Straight single quotes that are not apostrophes between two letters: a pair around words on
+    one line is a quotation, typed as one, and becomes `"` (the quote pass makes it « » or “ ”); an
+    unpaired one ending a word is an elision, as spoken French writes it (`not' maître`, `All' est`),
+    and so is one between a word and a quotation (`d'"…"`): they become ’. An unpaired one before a
+    word (`'tain`, or a stray quote) is left as typed and reported. Same length: columns hold."""
+    chars = list(line)
+    openers: list[int] = []
+    elisions: list[int] = []
+    for col, char in enumerate(line):
+        if char != "'":
+            continue
+        before = line[col - 1] if col else " "
+        after = line[col + 1] if col + 1 < len(line) else " "
+        if before.isalnum() and after.isalnum():
+            continue  # an apostrophe in a word: the apostrophe rule sets it
+        if before.isalnum() and after in '"“«':
+            chars[col] = "’"
+        elif before in _OPENS_SINGLE and after.isalnum():
+            openers.append(col)
+        elif (before.isalnum() or before in ".!?…") and after in _CLOSES_SINGLE:
+            if openers:
+                chars[openers.pop()] = chars[col] = '"'
+            elif before.isalnum():
+                elisions.append(col)
+    for col in elisions:
+        chars[col] = "’"
+    return "".join(chars)
+
+
 def _continues_quotation(lines: list[str], number: int, stack: list[_Quote]) -> bool:
     """An open quotation goes on in the next paragraph only if that paragraph starts with a quote."""
     for following in lines[number + 1:]:
@@ -172,8 +208,12 @@ def _rules(style: HouseStyle) -> list[tuple[re.Pattern[str], str | object]]:
         (re.compile(r"['\u02bc](?<=\w.)(?=\w)"), "’"),
         # ellipsis: three or more dots, spaced or not, become …
         (re.compile(r"\.(?: ?\.){2,}"), "…"),
-        # dialogue dash at the start of a line, followed by a no-break space
-        (re.compile(rf"^(?:{dialogue}){_S}+(?=\S)", re.MULTILINE), "—" + NBSP),
+        # no space typed before a comma or a period after a word (a file extension after a space is
+        # protected; after a straight quote, the space says which way the quote turns: it stays)
+        (re.compile(r" (?<=[\w)\]»”’…] )([,.])(?![.\w])"), r"\1"),
+        # dialogue dash at the start of a line, followed by a no-break space (words follow it, or a
+        # quotation: a dash before punctuation is not dialogue)
+        (re.compile(rf"^(?:{dialogue}){_S}+(?=[\w«“\"(\[])", re.MULTILINE), "—" + NBSP),
         # incise: a spaced hyphen (or double hyphen) between words is an en dash
         (re.compile(r"-(?<=\S -)-?(?= \S)|–(?<=\S –)(?= \S)"), "–"),
         # guillemets: the house space after «
@@ -192,6 +232,11 @@ def _rules(style: HouseStyle) -> list[tuple[re.Pattern[str], str | object]]:
         # ordinals: 2ème → 2e, 1ère → 1re, XIXème → XIXe (Mme, Mlle are not ordinals)
         (re.compile(r"1(?<!\w1)(?:ère|ere)(s?)\b"), r"1re\1"),
         (re.compile(r"(\d(?<!\w\d)\d*|[IVXLC](?<!\w[IVXLC])[IVXLC]*)(?:ième|ème|eme)(s?)\b"), r"\1e\2"),
+        # the other spellings contributors use: 3è → 3e, 1ier → 1er, 1ière → 1re, 2nd → 2d, 2nde → 2de
+        (re.compile(r"(\d(?<!\w\d)\d*)è(s?)\b"), r"\1e\2"),
+        (re.compile(r"1(?<!\w1)ier(s?)\b"), r"1er\1"),
+        (re.compile(r"1(?<!\w1)ière(s?)\b"), r"1re\1"),
+        (re.compile(r"(\d(?<!\w\d)\d*)nd(e?s?)\b"), r"\1d\2"),
     ]
 
 
@@ -227,6 +272,7 @@ def _space_before_marks(text: str, style: HouseStyle) -> str:
 
 
 _ETC = re.compile(r"etc…(?<!\wetc…)")
+_CHEVRONS = re.compile(r"<<(?!<)(?<!<<<)|>>(?!>)(?<!>>>)")
 
 
 def _group(digits: str) -> str:
@@ -238,7 +284,10 @@ def apply_typography(text: str, style: HouseStyle = HouseStyle()) -> tuple[str, 
     """Set French typography on clean text (see `clean_text`). Each rule runs once over the whole
     text: no pattern crosses a line end, and none matches a separator line (`---`, `***`)."""
     masked, tokens = _protect(text)
-    lines = masked.split("\n")
+    # ASCII chevrons typed for guillemets; a filler keeps the length, so columns stay the author's.
+    masked = _CHEVRONS.sub(lambda m: "\ufdd2«" if m.group() == "<<" else "»\ufdd2", masked)
+    lines = [_single_quotes(line) if "'" in line else line for line in masked.split("\n")]
+    masked = "\n".join(lines)
     line_starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     quotes, problems = _pair_quotes(lines)
     chars = list(masked)
@@ -248,7 +297,7 @@ def apply_typography(text: str, style: HouseStyle = HouseStyle()) -> tuple[str, 
     problems.extend(_lone_apostrophes(masked))  # before the rules change lengths: true columns
     for pattern, replacement in _rules(style):
         masked = pattern.sub(replacement, masked)
-    masked = _space_before_marks(masked, style)
+    masked = _space_before_marks(masked, style).replace("\ufdd2", "")
     return _restore(masked, tokens), tuple(sorted(problems, key=lambda d: (d.line or 0, d.col or 0)))
 
 

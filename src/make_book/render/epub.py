@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from make_book.config import PdfOptions
 from make_book.cover import cover_alt, cover_image
-from make_book.fonts import FONT_TYPES, font_files, subset_font
+from make_book.fonts import FALLBACK_STYLESHEET, FONT_TYPES, fallback_css, fallback_faces_used, font_chain, subset_font
 from make_book.model import Edition, OutputFile, PageMap, Styles, paragraph_id
 from make_book.render.base import RenderJob
 from make_book.templates import french_date, render, sections
@@ -77,8 +77,9 @@ def _page_list(edition: Edition, page_map: PageMap) -> list[tuple[str, int]]:
     return sorted(entries, key=lambda entry: entry[1])
 
 
-def _xhtml(edition: Edition, title: str, matter: str, body: Markup) -> str:
-    return render("epub_document.xhtml.j2", lang=edition.meta.language, title=title, matter=matter, body=body)
+def _xhtml(edition: Edition, doc: Document, stylesheets: tuple[str, ...]) -> str:
+    return render("epub_document.xhtml.j2", lang=edition.meta.language, title=doc.title, matter=doc.matter,
+                  body=doc.body, stylesheets=stylesheets)
 
 
 class _Writer(epub.EpubWriter):
@@ -114,10 +115,16 @@ def build_epub(edition: Edition, styles: Styles, page_map: PageMap, modified: dt
                              page_list=pages))
     nav = Document("nav", "Sommaire", "frontmatter", nav_body)
     spine = documents.front + (nav,) + documents.rest
+    # Every character set in the book's fonts: each font is subset to it, and a fallback font is
+    # embedded (with its stylesheet) only when a text uses it.
+    used = "".join(sorted(set("".join(doc.title + doc.body for doc in spine) + GENERATED_CONTENT)))
+    chain = font_chain(styles)
+    fallback = fallback_faces_used(styles, used)
+    stylesheets = ("styles/book.css",) + ((f"styles/{FALLBACK_STYLESHEET}",) if fallback else ())
     items: list[epub.EpubItem] = []
     for doc in spine:
         item = epub.EpubItem(uid=doc.name, file_name=f"{doc.name}.xhtml", media_type="application/xhtml+xml",
-                             content=_xhtml(edition, doc.title, doc.matter, doc.body).encode())
+                             content=_xhtml(edition, doc, stylesheets).encode())
         if doc is nav:
             item.properties = ["nav"]
         items.append(item)
@@ -127,13 +134,15 @@ def build_epub(edition: Edition, styles: Styles, page_map: PageMap, modified: dt
     cover = epub.EpubItem(uid="cover-image", file_name=_cover_name(edition), media_type=cover_data.media_type,
                           content=cover_data.data)
     cover.properties = ["cover-image"]
-    used = "".join(sorted(set("".join(item.content.decode() for item in items) + GENERATED_CONTENT)))
     resources = [cover, epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
                                       content=styles.file("book.css"))]
-    resources += [epub.EpubItem(uid=f"font-{PurePosixPath(name).stem}", file_name=f"styles/{name}",
-                                media_type=FONT_TYPES[PurePosixPath(name).suffix.lower()],
-                                content=subset_font(data, used))
-                  for name, data in font_files(styles)]
+    if fallback:
+        resources.append(epub.EpubItem(uid="css-fallback", file_name=f"styles/{FALLBACK_STYLESHEET}",
+                                       media_type="text/css", content=fallback_css(chain, fallback).encode()))
+    resources += [epub.EpubItem(uid=f"font-{PurePosixPath(face.file).stem}", file_name=f"styles/{face.file}",
+                                media_type=FONT_TYPES[PurePosixPath(face.file).suffix.lower()],
+                                content=subset_font(styles.file(face.file), used, face))
+                  for face in chain.book + fallback]
     for item in items + resources:
         package.add_item(item)
     package.add_item(epub.EpubNcx())
@@ -167,12 +176,15 @@ def _add_metadata(package: epub.EpubBook, edition: Edition, has_pages: bool) -> 
     def prop(name: str, value: str, **attrs: str) -> None:
         package.add_metadata(None, "meta", value, {"property": name, **attrs})
 
+    # Library views build the author line from roles: a creator with the editor role (`edt`) and
+    # contributors as authors (`aut`) make foliate-js and Readium list every contributor, or nobody.
+    # The collective as creator with no role, and the contributors as `ctb`, show "the collective"
+    # everywhere, Calibre included; the editor's role stays on the title page ("Sous la direction de").
     package.add_metadata("DC", "creator", meta.editor, {"id": "editor"})
-    prop("role", "edt", refines="#editor", scheme="marc:relators")
     authors = [contributor.name for contributor in edition.contributors]
     for number, name in enumerate(authors, start=1):
         package.add_metadata("DC", "contributor", name, {"id": f"contributor-{number}"})
-        prop("role", "aut", refines=f"#contributor-{number}", scheme="marc:relators")
+        prop("role", "ctb", refines=f"#contributor-{number}", scheme="marc:relators")
     package.add_metadata("DC", "publisher", meta.publisher)
     package.add_metadata("DC", "date", meta.date.isoformat())
     package.add_metadata("DC", "rights", meta.rights)
@@ -195,7 +207,10 @@ def _add_metadata(package: epub.EpubBook, edition: Edition, has_pages: bool) -> 
         features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
     for feature in features:
         prop("schema:accessibilityFeature", feature)
-    prop("schema:accessibilityHazard", "none")
+    # The three explicit values, not `none`: Readium's navigator fails on a single value ("hazard.map
+    # is not a function").
+    for hazard in ("noFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"):
+        prop("schema:accessibilityHazard", hazard)
     prop("schema:accessibilitySummary",
          "Livre entièrement textuel, structuré par titres, avec table des matières, index des "
          "contributeurs et ordre de lecture logique. La couverture a une description textuelle."
