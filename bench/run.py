@@ -74,7 +74,8 @@ def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, lis
     setup = work / "page-setup.css"
     setup.write_text(PageSetup.for_reader(config.pdf).css)
     sources = []
-    for edition in editions(assemble(config).book, read_styles(config.styles_dir, config.fonts.fallback)):
+    styles = read_styles(config.styles_dir, config.fonts.fallback)
+    for edition in editions(assemble(config).book, config.editions(), styles):
         html = config.styles_dir / f"bench-{edition.name}.html"  # beside the fonts it links
         html.write_text(print_html(edition, timestamp), encoding="utf-8")
         sources.append((html, [config.styles_dir / "book.css", config.styles_dir / "print.css", setup]))
@@ -119,11 +120,18 @@ def main() -> None:
         results["our_pdf_tome1_s"] = median_of(options.runs, lambda: fresh_build(
             "--tome", "1", "--format", "pdf", "-j", "1")[0])
 
+        # The same full build with the omnibus (both tomes in one EPUB and PDF) as well.
+        config_file = manuscript / "book.toml"
+        plain_config = config_file.read_text(encoding="utf-8")
+        config_file.write_text(plain_config + "\n[omnibus]\n", encoding="utf-8")
+        results["full_build_with_omnibus_s"] = median_of(options.runs, lambda: fresh_build()[0])
+        config_file.write_text(plain_config, encoding="utf-8")
+
         # Our EPUB stage alone (the print layout it takes its page-list from is given), both tomes.
         config = load_config(manuscript)
         styles = read_styles(config.styles_dir, config.fonts.fallback)
         timestamp = build_timestamp(config)
-        built = editions(assemble(config).book, styles)
+        built = editions(assemble(config).book, config.editions(), styles)
         maps = [page_map(lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(config.pdf)), edition)
                 for edition in built]
 
@@ -176,6 +184,7 @@ def main() -> None:
             "ratio_epub_only_build_to_pandoc": results["epub_only_build_s"] / results["pandoc_epub_s"],
             "ratio_our_pdf_to_raw_weasyprint": results["our_pdf_tome1_s"] / results["raw_weasyprint_tome1_s"],
             "ratio_one_text_to_full": results["rebuild_one_text_s"] / results["full_build_s"],
+            "ratio_with_omnibus_to_full": results["full_build_with_omnibus_s"] / results["full_build_s"],
         }
         report = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                   "texts": options.texts, "runs": options.runs, "results": results}
@@ -192,6 +201,8 @@ def table(report: dict) -> str:
          f"{r['normalize_s']:.2f} s for {r['corpus_mb']:.2f} MB ({r['normalize_mb_per_s']:.1f} MB/s)", ""),
         ("full build, 2 tomes × EPUB + PDF", f"{r['full_build_s']:.1f} s, peak {r['peak_rss_mib']} MiB/process",
          f"{r['ratio_full_to_sequential']:.2f} × sequential ({r['sequential_build_s']:.1f} s; target ≤ 0.6)"),
+        ("full build with the omnibus too", f"{r['full_build_with_omnibus_s']:.1f} s",
+         f"{r['ratio_with_omnibus_to_full']:.2f} × without (the omnibus is laid out again)"),
         ("EPUB stage (both tomes) vs Pandoc", f"{r['epub_stage_s']:.1f} s vs {r['pandoc_epub_s']:.1f} s",
          f"{r['ratio_our_epub_to_pandoc']:.2f} × Pandoc (target ≤ 0.5)"),
         ("build --format epub (with layout)", f"{r['epub_only_build_s']:.1f} s",

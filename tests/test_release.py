@@ -71,7 +71,7 @@ def test_checksums_verify_with_sha256sum_and_the_manifest_describes_each_file(sm
     manifest = json.loads((small_build / "manifest.json").read_text())["files"]
     by_name = {entry["file"]: entry for entry in manifest}
     pdf = by_name["petit-livre-tome-1.pdf"]
-    assert (pdf["tome"], pdf["format"], pdf["texts"]) == (1, "pdf", 3)
+    assert (pdf["edition"], pdf["tomes"], pdf["format"], pdf["texts"]) == ("tome-1", [1], "pdf", 3)
     assert pdf["bytes"] == (small_build / "petit-livre-tome-1.pdf").stat().st_size
     with pikepdf.open(small_build / "petit-livre-tome-1.pdf") as document:
         assert pdf["pages"] == len(document.pages)

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from make_book.config import Config
+from make_book.config import Config, EditionConfig
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.manuscript import parse_text
 from make_book.cover import read_cover
 from make_book.fonts import typeface_name
-from make_book.model import Book, Edition, PlacedText, Styles, Text, Tome, tome_edition
+from make_book.model import Book, Edition, PlacedText, Styles, Text, Tome, edition_of
 from make_book.normalize import normalize
 from make_book.sources import list_texts, read_text
 
@@ -67,7 +67,7 @@ def assemble(config: Config, tome_numbers: tuple[int, ...] = (), load: TextLoade
     return Assembled(book, diagnostics)
 
 
-def editions(book: Book, styles: Styles) -> tuple[Edition, ...]:
-    """What the build writes files for: one edition per tome."""
+def editions(book: Book, plans: tuple[EditionConfig, ...], styles: Styles) -> tuple[Edition, ...]:
+    """The editions `plans` name (a tome, or the omnibus of every tome), from the assembled book."""
     typeface = typeface_name(styles)
-    return tuple(tome_edition(book, tome, read_cover(tome.config.cover_image), typeface) for tome in book.tomes)
+    return tuple(edition_of(book, plan, read_cover(plan.cover_image), typeface) for plan in plans)

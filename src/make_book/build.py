@@ -26,7 +26,7 @@ from make_book.cache import CachedEdition, cached_edition, edition_key, remember
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
-from make_book.model import Artifact, Edition, OutputFile, Styles, tome_edition_name
+from make_book.model import Artifact, Edition, OutputFile, Styles
 from make_book.output import write_atomic
 from make_book.release import write_release_files
 from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
@@ -158,7 +158,7 @@ def _names(editions: list[Edition] | tuple[Edition, ...]) -> str:
     for edition in editions:
         kind, _, rest = _label(edition.name).partition(" ")
         kinds.setdefault(kind, []).append(rest)
-    return "; ".join(f"{kind} {', '.join(rest)}" for kind, rest in kinds.items())
+    return "; ".join(f"{kind} {', '.join(rest)}".strip() for kind, rest in kinds.items())
 
 
 def _reported(rendered: RenderedEdition, say: Callable[[str], None]) -> RenderedEdition:
@@ -184,21 +184,23 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     formats = tuple(renderer.name for renderer in renderers)
 
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
-    selected = [tome for tome in config.tomes if not request.tomes or tome.number in request.tomes]
-    numbers = {tome_edition_name(tome.number): tome.number for tome in selected}
-    keys = {tome_edition_name(tome.number): edition_key(config, (tome,), list_texts(tome.folder, config.path.parent), timestamp, styles)
-            for tome in selected}
+    plans = {plan.name: plan for plan in config.editions(request.tomes)}
+    sources = {tome.number: list_texts(tome.folder, config.path.parent) for tome in config.tomes
+               if any(tome.number in plan.tomes for plan in plans.values())}
+    keys = {name: edition_key(config, plan, tuple(path for number in plan.tomes for path in sources[number]),
+                              timestamp, styles) for name, plan in plans.items()}
     known: dict[str, CachedEdition | None] = {name: cached_edition(out_dir, name, key, formats)
                                               for name, key in keys.items()}
     for name, hit in known.items():
         if hit:
             say(f"{_label(name)}: up to date")
-    stale = tuple(tome.number for tome in selected if not known[tome_edition_name(tome.number)])
+    stale = tuple(plan for name, plan in plans.items() if not known[name])
     rendered: list[RenderedEdition] = []
     if stale:
-        assembled = assemble(config, stale)
-        to_render = editions(assembled.book, styles)
-        say(f"read {sum(len(edition.texts) for edition in to_render)} texts in {len(to_render)} tome(s)")
+        assembled = assemble(config, tuple(sorted({number for plan in stale for number in plan.tomes})))
+        to_render = editions(assembled.book, stale, styles)
+        say(f"read {sum(len(tome.texts) for tome in assembled.book.tomes)} texts in {len(assembled.book.tomes)} "
+            "tome(s)")
         coverage = {edition.name: check_coverage(edition, styles) for edition in to_render}
         rendered = _render_all(to_render, styles, renderers, timestamp, config.meta.slug, request.jobs, say, status)
         for edition, result in zip(to_render, rendered, strict=True):
@@ -219,7 +221,7 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
             write_atomic(out_dir / output.name, output.data)
             say(f"wrote {out_dir / output.name} ({len(output.data) / 1024:.0f} KiB)")
         remember(out_dir, result.name, keys[result.name], known[result.name])
-    artifacts = tuple(Artifact(out_dir / file_name, numbers[name], fmt, entry.pages, entry.words, entry.texts)
-                      for name, entry in known.items() for fmt, file_name in sorted(entry.files))
+    artifacts = tuple(Artifact(out_dir / file_name, name, plans[name].tomes, fmt, entry.pages, entry.words,
+                               entry.texts) for name, entry in known.items() for fmt, file_name in sorted(entry.files))
     write_release_files(out_dir, artifacts, timestamp, config, styles)
     return BuildResult(artifacts, diagnostics)

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from make_book import __version__
-from make_book.config import Config, TomeConfig
+from make_book.config import Config, EditionConfig
 from make_book.errors import Diagnostic
 from make_book.model import Styles
 from make_book.output import write_atomic
@@ -33,20 +33,20 @@ def _tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def edition_key(config: Config, tomes: tuple[TomeConfig, ...], sources: tuple[Path, ...], timestamp: dt.datetime,
+def edition_key(config: Config, plan: EditionConfig, sources: tuple[Path, ...], timestamp: dt.datetime,
                 styles: Styles) -> str:
     """A hash of every input of an edition's files: its text files (names and bytes), the config, the
     styles (stylesheets and fonts), the cover images, the tool's code and templates, the date. Taken
     from the raw inputs, so that an up-to-date edition is known without reading its texts."""
     digest = hashlib.sha256()
-    for part in (_tool_fingerprint(), repr(config.meta), repr(config.pdf), repr(config.typography), repr(tomes),
-                 timestamp.isoformat(), styles.digest):
+    tomes = tuple(tome for tome in config.tomes if tome.number in plan.tomes)
+    for part in (_tool_fingerprint(), repr(config.meta), repr(config.pdf), repr(config.typography), repr(plan),
+                 repr(tomes), timestamp.isoformat(), styles.digest):
         digest.update(part.encode() + b"\0")
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for tome in tomes:
-        if tome.cover_image:
-            digest.update(tome.cover_image.read_bytes())
+    if plan.cover_image:
+        digest.update(plan.cover_image.read_bytes())
     return digest.hexdigest()
 
 

@@ -103,7 +103,20 @@ class TomeConfig:
     identifier: str  # derived: urn:isbn, or a UUID from the book's identity and the number
 
 
+@dataclass(frozen=True, kw_only=True)
+class OmnibusConfig:
+    """`[omnibus]`: when the table is there (even empty), every tome in one EPUB and one PDF too."""
+
+    title: str = key("Intégrale", "The omnibus edition's title, on its cover, title page and in its metadata.")
+    isbn: str = key("", "Its ISBN; its EPUB identifier becomes `urn:isbn:…`.")
+    cover_image: Path | None = key("", "A PNG or JPEG cover; when empty, one is generated from the title and "
+                                       "this edition's title.", default_text="generated")
+    identifier: str  # derived: urn:isbn, or a UUID from the book's identity, different from every tome's
+
+
+OMNIBUS_NAME = "integrale"  # in its file names (SLUG-integrale.epub), the cache and the manifest
 TABLES: dict[str, type] = {"typography": TypographyOptions, "pdf": PdfOptions, "fonts": FontOptions}
+OPTIONAL_TABLES: dict[str, type] = {"omnibus": OmnibusConfig}  # present: that edition is built
 ARRAYS: dict[str, type] = {"tomes": TomeConfig}
 
 
@@ -123,6 +136,23 @@ class HouseStyle:
 
 
 @dataclass(frozen=True)
+class EditionConfig:
+    """One set of output files, as book.toml plans it: a tome, or the omnibus of every tome."""
+
+    name: str                   # "tome-1", "integrale": in file names, the cache and the manifest
+    title: str                  # "Tome 1", "Intégrale"
+    number: int | None          # the position in the series; None for the omnibus (it is the series)
+    tomes: tuple[int, ...]
+    isbn: str
+    cover_image: Path | None
+    identifier: str
+
+
+def tome_edition_name(number: int) -> str:
+    return f"tome-{number}"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     project_root: Path
@@ -131,6 +161,7 @@ class Config:
     pdf: PdfOptions
     fonts: FontOptions
     tomes: tuple[TomeConfig, ...]
+    omnibus: OmnibusConfig | None = None
 
     @property
     def styles_dir(self) -> Path:
@@ -140,15 +171,32 @@ class Config:
     def style(self) -> HouseStyle:
         return HouseStyle.from_options(self.typography)
 
+    def editions(self, tomes: tuple[int, ...] = ()) -> tuple[EditionConfig, ...]:
+        """The editions a build writes, the omnibus first (the largest: it starts first, and the
+        download page offers it first). `tomes` selects tomes; the omnibus comes only with them all."""
+        selected = tuple(tome for tome in self.tomes if not tomes or tome.number in tomes)
+        plans = tuple(EditionConfig(tome_edition_name(tome.number), tome.title, tome.number, (tome.number,),
+                                    tome.isbn, tome.cover_image, tome.identifier) for tome in selected)
+        if self.omnibus and len(selected) == len(self.tomes):
+            omnibus = self.omnibus
+            plans = (EditionConfig(OMNIBUS_NAME, omnibus.title, None, tuple(tome.number for tome in self.tomes),
+                                   omnibus.isbn, omnibus.cover_image, omnibus.identifier),) + plans
+        return plans
+
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "book"
 
 
-def tome_uuid(book_identity: str, number: int) -> str:
-    """A tome identifier that never changes between builds: derived from the book and the number."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'make-book:{book_identity}:tome-{number}')}"
+def edition_uuid(book_identity: str, edition: str) -> str:
+    """An edition's identifier that never changes between builds: derived from the book and the
+    edition's name (`tome-1`, `integrale`)."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'make-book:{book_identity}:{edition}')}"
+
+
+def _identifier(book: dict[str, Any], isbn: str, edition: str) -> str:
+    return f"urn:isbn:{isbn}" if isbn else edition_uuid(book.get("identifier") or book.get("title", ""), edition)
 
 
 def load_config(manuscript_dir: Path) -> Config:
@@ -180,9 +228,10 @@ class _Validator:
         self.project_root = self.manuscript_dir.parent
 
     def config(self, data: dict[str, Any]) -> Config:
-        book = self.table(data, BookMeta, (), extra=set(TABLES) | set(ARRAYS))
+        book = self.table(data, BookMeta, (), extra=set(TABLES) | set(OPTIONAL_TABLES) | set(ARRAYS))
         tables = {name: self.table(data.get(name, {}), cls, (name,)) for name, cls in TABLES.items()}
         tomes = self.tomes(data.get("tomes"), book)
+        omnibus = self.table(data["omnibus"], OmnibusConfig, ("omnibus",)) if "omnibus" in data else None
         styles = book.get("styles")
         if styles and "fallback" in tables["fonts"]:
             def is_font(name: str) -> bool:
@@ -202,7 +251,9 @@ class _Validator:
                                    publisher=meta.publisher or meta.editor)
         return Config(path=self.path, project_root=self.project_root, meta=meta,
                       typography=TypographyOptions(**tables["typography"]), pdf=PdfOptions(**tables["pdf"]),
-                      fonts=FontOptions(**tables["fonts"]), tomes=tomes)
+                      fonts=FontOptions(**tables["fonts"]), tomes=tomes,
+                      omnibus=OmnibusConfig(**omnibus, identifier=_identifier(book, omnibus["isbn"], OMNIBUS_NAME))
+                      if omnibus is not None else None)
 
     def table(self, data: Any, cls: type, where: tuple[str | int, ...], extra: set[str] = frozenset()) -> dict:
         """The values of one table, as its dataclass takes them; problems are recorded."""
@@ -252,8 +303,7 @@ class _Validator:
             values = self.table(item, TomeConfig, ("tomes", index))
             if len(values) < len(keys_of(TomeConfig)):
                 continue
-            identity = book.get("identifier") or book.get("title", "")
-            identifier = f"urn:isbn:{values['isbn']}" if values["isbn"] else tome_uuid(identity, values["number"])
+            identifier = _identifier(book, values["isbn"], tome_edition_name(values["number"]))
             tomes.append(TomeConfig(**values, identifier=identifier))
         numbers = [tome.number for tome in tomes]
         for number in sorted({n for n in numbers if numbers.count(n) > 1}):

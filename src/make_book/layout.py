@@ -13,7 +13,7 @@ from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
 from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, font_chain
-from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id
+from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
@@ -77,6 +77,7 @@ def page_map(layout: PrintLayout, edition: Edition) -> PageMap:
     """The page on which each section starts, and where pages begin inside paragraphs."""
     page_of: dict[str, int] = {}
     wanted = set(FRONT_ANCHORS + BACK_ANCHORS) | {placed.anchor for placed in edition.texts}
+    wanted |= {part_anchor(tome) for tome in edition.tomes}
     for number, page in enumerate(layout.document.pages, start=1):
         for anchor in page.anchors:
             if anchor in wanted:

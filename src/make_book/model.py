@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from make_book.config import BookMeta, PdfOptions, TomeConfig
+from make_book.config import BookMeta, EditionConfig, PdfOptions, TomeConfig
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ class PageMap:
     @property
     def pages(self) -> int:
         return len(self.sections) + sum(len(breaks) for _, breaks in self.paragraphs)
+
+
+def part_anchor(tome: Tome) -> str:
+    """The id of a tome's part title page in the omnibus (and the stem of its EPUB file)."""
+    return f"part-{tome.number}"
 
 
 def paragraph_id(anchor: str, block_number: int) -> str:
@@ -143,9 +148,9 @@ class Image:
 class Edition:
     """What one set of output files is made of: the book's metadata and its tomes (one tome today)."""
 
-    name: str                # in file names and the cache: "tome-1"
-    title: str               # "Tome 1"
-    number: int              # the position in the series
+    name: str                # in file names and the cache: "tome-1", "integrale"
+    title: str               # "Tome 1", "Intégrale"
+    number: int | None       # the position in the series; None for the omnibus
     identifier: str
     isbn: str
     cover: Image | None      # the configured cover image; None: generated
@@ -169,18 +174,18 @@ class Edition:
                                                                                key=lambda item: _sort_key(item[0])))
 
     @property
+    def is_omnibus(self) -> bool:
+        return len(self.tomes) > 1
+
+    @property
     def words(self) -> int:
         return sum(len(paragraph.plain.split()) for placed in self.texts for paragraph in placed.text.paragraphs)
 
 
-def tome_edition_name(number: int) -> str:
-    return f"tome-{number}"
-
-
-def tome_edition(book: Book, tome: Tome, cover: Image | None, typeface: str) -> Edition:
-    config = tome.config
-    return Edition(tome_edition_name(config.number), config.title, config.number, config.identifier, config.isbn,
-                   cover, book.meta, book.pdf, (tome,), typeface)
+def edition_of(book: Book, plan: EditionConfig, cover: Image | None, typeface: str) -> Edition:
+    tomes = tuple(tome for tome in book.tomes if tome.number in plan.tomes)
+    return Edition(plan.name, plan.title, plan.number, plan.identifier, plan.isbn, cover, book.meta, book.pdf,
+                   tomes, typeface)
 
 
 @dataclass(frozen=True)
@@ -222,7 +227,8 @@ class Artifact:
     """A file written (or kept up to date) in the output folder, as the release files describe it."""
 
     path: Path
-    tome: int
+    edition: str               # "tome-1", "integrale"
+    tomes: tuple[int, ...]
     format: str
     pages: int
     words: int

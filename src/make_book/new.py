@@ -7,7 +7,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from make_book.config import CONFIG_NAME, TABLES, BookMeta, TomeConfig
+from make_book.config import CONFIG_NAME, OPTIONAL_TABLES, TABLES, BookMeta, TomeConfig
 from make_book.errors import MakeBookError
 from make_book.schema import keys_of, toml_value
 
@@ -40,6 +40,9 @@ def book_toml(today: dt.date) -> str:
     lines += _lines(BookMeta, EXAMPLE_VALUES | {"date": today, "slug": "mon-livre"})
     for name, cls in TABLES.items():
         lines += [f"[{name}]", ""] + _lines(cls, {})
+    for name, cls in OPTIONAL_TABLES.items():  # written out, commented: uncomment the table to use it
+        lines += [f"# {cls.__doc__}", ""] + [f"# {line}" if line and not line.startswith("#") else line
+                                              for line in [f"[{name}]", ""] + _lines(cls, {})]
     for number in (1, 2):
         lines += ["[[tomes]]", ""] + _lines(TomeConfig, {"number": number, "title": f"Tome {number}",
                                                          "folder": f"tome-{number}"})

@@ -31,7 +31,7 @@ def sha256(path: Path) -> str:
 
 def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime,
                         config: Config, styles: Styles) -> None:
-    """Describe every artifact now in `out_dir`, including those of tomes not rebuilt this time."""
+    """Describe every artifact now in `out_dir`, including those of editions not rebuilt this time."""
     files = _manifest_entries(out_dir, artifacts, built)
     write_atomic(out_dir / MANIFEST_NAME, (json.dumps({"files": files}, ensure_ascii=False, indent=2) + "\n").encode())
     write_atomic(out_dir / SUMS_NAME, "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in files).encode())
@@ -48,7 +48,8 @@ def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.
             entries = {}
     for artifact in artifacts:
         entries[artifact.path.name] = {
-            "file": artifact.path.name, "tome": artifact.tome, "format": artifact.format,
+            "file": artifact.path.name, "edition": artifact.edition, "tomes": list(artifact.tomes),
+            "format": artifact.format,
             "bytes": artifact.path.stat().st_size, "sha256": sha256(artifact.path), "pages": artifact.pages,
             "words": artifact.words, "texts": artifact.texts,
             "build_date": built.strftime("%Y-%m-%dT%H:%M:%SZ"), "tool_version": __version__,
@@ -59,19 +60,25 @@ def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.
 def download_page(config: Config, styles: Styles, files: list[dict]) -> str:
     """A self-contained page for readers: covers inlined, links to the files beside it."""
     tomes = []
-    for tome in config.tomes:
-        tome_files = [entry for entry in files if entry["tome"] == tome.number]
+    for plan in config.editions():  # the omnibus first
+        tome_files = [entry for entry in files if entry.get("edition") == plan.name]
         if not tome_files:
             continue
         tomes.append({
-            "number": tome.number, "title": tome.title, "alt": cover_alt(config.meta, tome.title),
-            "cover": _thumbnail(cover_image(config.meta, tome.title, read_cover(tome.cover_image), styles,
+            "name": plan.name, "title": plan.title, "alt": cover_alt(config.meta, plan.title),
+            "summary": _omnibus_summary(len(plan.tomes)) if plan.number is None else "",
+            "cover": _thumbnail(cover_image(config.meta, plan.title, read_cover(plan.cover_image), styles,
                                             THUMBNAIL_WIDTH).data),
             "files": [{**entry, "label": _label(entry["format"]), "size": _size(entry["bytes"])}
                       for entry in sorted(tome_files, key=lambda entry: entry["format"])],
         })
     return render("download.html.j2", meta=config.meta, tomes=tomes, date_text=french_date(config.meta.date),
                   accent=readable_accent(config.meta.cover_color))
+
+
+def _omnibus_summary(tomes: int) -> str:
+    in_words = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq"}.get(tomes, str(tomes))
+    return f"Les {in_words} tomes en un fichier"
 
 
 def _label(fmt: str) -> str:

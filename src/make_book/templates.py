@@ -9,7 +9,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
-from make_book.model import paragraph_id
+from make_book.model import paragraph_id, part_anchor
 
 FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                  "octobre", "novembre", "décembre")
@@ -26,6 +26,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["paragraph_id"] = paragraph_id
+    env.globals["part_anchor"] = part_anchor
     env.filters["bidi"] = isolate_rtl
     return env
 

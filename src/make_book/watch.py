@@ -57,7 +57,8 @@ class Preview:
     """The pages now served; `version` grows at each refresh, waking the event streams."""
 
     manuscript_dir: Path
-    pages: dict[tuple[int, str], str] = field(default_factory=dict)  # (tome, variant) -> page
+    pages: dict[tuple[str, str], str] = field(default_factory=dict)  # (edition, variant) -> page
+    titles: dict[str, str] = field(default_factory=dict)            # edition -> its title
     error: str | None = None
     styles_dir: Path | None = None
     version: int = 0
@@ -69,14 +70,16 @@ class Preview:
             config = load_config(self.manuscript_dir)
             date = config.meta.date
             stamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
-            pages, texts = {}, 0
+            pages, titles, texts = {}, {}, 0
             styles = read_styles(config.styles_dir, config.fonts.fallback)
-            for edition in editions(assemble(config, load=self.load).book, styles):
+            tomes = tuple(plan for plan in config.editions() if plan.number is not None)  # the omnibus repeats them
+            for edition in editions(assemble(config, load=self.load).book, tomes, styles):
                 texts += len(edition.texts)
+                titles[edition.name] = edition.title
                 for variant, sheets in PREVIEW_VARIANTS.items():
-                    pages[(edition.number, variant)] = print_html(edition, stamp, stylesheets=sheets,
+                    pages[(edition.name, variant)] = print_html(edition, stamp, stylesheets=sheets,
                                                                   live_reload=True)
-            self.styles_dir, self.pages, self.error = config.styles_dir, pages, None
+            self.styles_dir, self.pages, self.titles, self.error = config.styles_dir, pages, titles, None
             report(f"preview refreshed: {texts} texts")
         except click.ClickException as exc:
             self.error = exc.format_message()
@@ -101,13 +104,13 @@ def _handler(preview: Preview) -> type[http.server.BaseHTTPRequestHandler]:
             if preview.error is not None:
                 return self._send(500, ERROR_PAGE.format(message=html.escape(preview.error)))
             if path == "/":
-                links = "".join(f'<li><a href="/tome-{n}.html">Tome {n}</a></li>'
-                                for n in sorted({number for number, _ in preview.pages}))
+                links = "".join(f'<li><a href="/{name}.html">{html.escape(title)}</a></li>'
+                                for name, title in preview.titles.items())
                 return self._send(200, f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
                                        f'<title>Aperçu</title></head><body><ul>{links}</ul></body></html>')
             variant = "print" if parse_qs(url.query).get("print") == ["1"] else "screen"
-            for (number, page_variant), page in preview.pages.items():
-                if path == f"/tome-{number}.html" and page_variant == variant:
+            for (name, page_variant), page in preview.pages.items():
+                if path == f"/{name}.html" and page_variant == variant:
                     return self._send(200, page)
             self._send(404, "not found", "text/plain")
 

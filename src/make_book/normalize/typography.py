@@ -29,7 +29,9 @@ _PROTECTED = [(trigger, re.compile(pattern)) for trigger, pattern in [
     (":\\", rf"\b[A-Za-z]:\\{_TRAILING}?"),                      # Windows paths
     (":", r"\b\d+:\d+\b"),                                       # clock times, references: 10:30, Jean 3:16
     ("h", r"\b\d{1,2}h\d{2}\b"),                                 # 10h30
-    ("", r"(?<!\S)[:;=]'?-?[()DPpOo3/\\|\[\]](?![\w)])"),       # emoticons: ;-) :) :D
+    # emoticons: ;-) :) :D, after an ASCII space or a line start (a no-break space before a colon is
+    # the colon rule's own, and what follows that colon is prose)
+    ("", r"(?<![^ \n])[:;=]'?-?[()DPpOo3/\\|\[\]](?![\w)])"),
     ("'", r"\b\d+'\d+\"?"),                                      # primes: 2'33"
     (" .", r"(?<=\s)\.[A-Za-z0-9]{2,5}\b"),                       # a file extension after a space: en .docx
 ]]

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from make_book.config import PdfOptions
 from make_book.cover import cover_alt, cover_image
 from make_book.fonts import FALLBACK_STYLESHEET, FONT_TYPES, fallback_css, fallback_faces_used, font_chain, subset_font
-from make_book.model import Edition, OutputFile, PageMap, Styles, paragraph_id
+from make_book.model import Edition, OutputFile, PageMap, PlacedText, Styles, paragraph_id, part_anchor
 from make_book.render.base import RenderJob
 from make_book.templates import french_date, render, sections
 
@@ -55,9 +55,15 @@ def _documents(edition: Edition, page_map: PageMap) -> Documents:
         Document("copyright", "Mentions légales", "frontmatter",
                  macros.copyright_page(edition, french_date(meta.date), page_map.section("copyright"))),
     )
-    rest = tuple(Document(placed.anchor, placed.text.title, "bodymatter",
-                          macros.text_section(placed, page_map.section(placed.anchor), page_map.breaks))
-                 for placed in edition.texts)
+    rest: tuple[Document, ...] = ()
+    for tome in edition.tomes:
+        if edition.is_omnibus:
+            anchor = part_anchor(tome)
+            rest += (Document(anchor, tome.config.title, "bodymatter",
+                              macros.part_title(tome, page_map.section(anchor))),)
+        rest += tuple(Document(placed.anchor, placed.text.title, "bodymatter",
+                               macros.text_section(placed, page_map.section(placed.anchor), page_map.breaks))
+                      for placed in tome.texts)
     if edition.contributors:
         rest += (Document("contributors", "Index des contributeurs", "backmatter",
                           macros.contributors(edition, _href, page_map.section("contributors"))),)
@@ -68,6 +74,7 @@ def _page_list(edition: Edition, page_map: PageMap) -> list[tuple[str, int]]:
     """(target, page) for every print page the EPUB marks, in page order."""
     files = {"title-page": "title-page", "copyright": "copyright", "toc": "nav", "contributors": "contributors"}
     files |= {placed.anchor: placed.anchor for placed in edition.texts}
+    files |= {part_anchor(tome): part_anchor(tome) for tome in edition.tomes}
     entries = [(f"{files[anchor]}.xhtml#page-{page}", page) for anchor, page in page_map.sections
                if anchor in files]
     texts = {paragraph_id(placed.anchor, number): placed.anchor for placed in edition.texts
@@ -147,9 +154,7 @@ def build_epub(edition: Edition, styles: Styles, page_map: PageMap, modified: dt
         package.add_item(item)
     package.add_item(epub.EpubNcx())
     package.toc = [epub.Link(f"{doc.name}.xhtml", doc.title, f"ncx-{doc.name}") for doc in documents.front[1:]] + \
-        [epub.Link("nav.xhtml", "Sommaire", "ncx-nav")] + \
-        [epub.Link(f"{placed.anchor}.xhtml", _toc_label(placed.text.title, placed.text.author),
-                   f"ncx-{placed.anchor}") for placed in edition.texts] + \
+        [epub.Link("nav.xhtml", "Sommaire", "ncx-nav")] + _ncx_texts(edition) + \
         ([epub.Link("contributors.xhtml", "Index des contributeurs", "ncx-contributors")]
          if edition.contributors else [])
 
@@ -159,6 +164,17 @@ def build_epub(edition: Edition, styles: Styles, page_map: PageMap, modified: dt
     writer.process()
     writer.write()
     return reproducible_zip(buffer.getvalue(), modified)
+
+
+def _ncx_texts(edition: Edition) -> list:
+    """The NCX's entries for the texts: one level for a tome, tome then text for the omnibus."""
+    def links(texts: tuple[PlacedText, ...]) -> list[epub.Link]:
+        return [epub.Link(f"{placed.anchor}.xhtml", _toc_label(placed.text.title, placed.text.author),
+                          f"ncx-{placed.anchor}") for placed in texts]
+    if not edition.is_omnibus:
+        return links(edition.texts)
+    return [(epub.Section(tome.config.title, f"{part_anchor(tome)}.xhtml"), links(tome.texts))
+            for tome in edition.tomes]
 
 
 def _toc_label(title: str, author: str | None) -> str:
@@ -192,12 +208,15 @@ def _add_metadata(package: epub.EpubBook, edition: Edition, has_pages: bool) -> 
         package.add_metadata("DC", "description", meta.description)
     for subject in meta.subjects:
         package.add_metadata("DC", "subject", subject)
-    # The tomes as one series: EPUB 3 collection, and calibre's names, which more readers show.
-    prop("belongs-to-collection", meta.title, id="series")
-    prop("collection-type", "series", refines="#series")
-    prop("group-position", str(edition.number), refines="#series")
-    package.add_metadata(None, "meta", "", {"name": "calibre:series", "content": meta.title})
-    package.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(edition.number)})
+    # The tomes as one series: EPUB 3 collection, and calibre's names, which more readers show. The
+    # omnibus is the whole series, not a position in it: it declares none (a collection without a
+    # position reads as "tome 1" in Calibre).
+    if edition.number is not None:
+        prop("belongs-to-collection", meta.title, id="series")
+        prop("collection-type", "series", refines="#series")
+        prop("group-position", str(edition.number), refines="#series")
+        package.add_metadata(None, "meta", "", {"name": "calibre:series", "content": meta.title})
+        package.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(edition.number)})
     # EPUB Accessibility 1.1
     for mode in ("textual", "visual"):
         prop("schema:accessMode", mode)
