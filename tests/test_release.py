@@ -14,7 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import FIXTURES, ROOT, build_quietly, make_project, snapshot
+from conftest import FIXTURES, ROOT, build_quietly, make_project, run_cli, snapshot
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate  # noqa: E402
@@ -114,3 +114,29 @@ def test_a_build_killed_while_rendering_leaves_no_partial_file(tmp_path: Path) -
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert {path.name: path.read_bytes() for path in out.iterdir()} == previous
+
+
+def test_builds_split_per_edition_assemble_into_the_release_one_build_gives(small_project: Path,
+                                                                            tmp_path: Path) -> None:
+    """The scale-out is CI's job matrix: one job per edition (`--edition`), then `make-book release`
+    over their output folders. The result is byte-identical to one build of everything."""
+    config = small_project / "book.toml"
+    config.write_text(config.read_text() + "\n[omnibus]\n")
+    whole = tmp_path / "whole"
+    build_quietly(small_project, whole)
+    parts = []
+    for name in ("tome-2", "integrale", "tome-1"):  # any order, as matrix jobs finish
+        parts.append(tmp_path / "parts" / name)
+        build_quietly(small_project, parts[-1], editions=(name,))
+    assembled = tmp_path / "assembled"
+    result = run_cli("release", *map(str, parts), "--manuscript", str(small_project), "--out", str(assembled))
+    assert result.returncode == 0, result.stderr
+
+    def release_files(folder: Path) -> dict[str, bytes]:
+        return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    assert release_files(assembled) == release_files(whole)
+    assert len(release_files(whole)) == 9  # 3 editions × EPUB and PDF, SHA256SUMS, manifest.json, index.html
+    # a damaged part is refused, naming it
+    (parts[0] / "petit-livre-tome-2.pdf").write_bytes(b"%PDF-1.7 damaged")
+    damaged = run_cli("release", *map(str, parts), "--manuscript", str(small_project), "--out", str(tmp_path / "x"))
+    assert damaged.returncode == 1 and "petit-livre-tome-2.pdf is missing or does not match its SHA-256" in damaged.stderr

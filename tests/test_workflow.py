@@ -13,12 +13,16 @@ def test_release_workflow_is_valid_yaml_and_builds_checks_and_publishes() -> Non
     trigger = workflow.get("on", workflow.get(True))
     assert trigger == {"push": {"tags": ["v*"]}}
     assert workflow["permissions"] == {"contents": "write"}
-    steps = workflow["jobs"]["release"]["steps"]
+    jobs = workflow["jobs"]
+    assert jobs["build"]["needs"] == "plan" and jobs["release"]["needs"] == "build"
+    assert jobs["build"]["strategy"]["matrix"]["edition"] == "${{ fromJSON(needs.plan.outputs.editions) }}"
+    steps = [step for job in jobs.values() for step in job["steps"]]
     commands = "\n".join(step.get("run", "") for step in steps)
-    for expected in ("bash .ci/install-system-deps", "make-book build --strict",
-                     "make-book check --strict --require-ace build", "sha256sum -c SHA256SUMS",
-                     "gh release create"):
+    for expected in ("bash .ci/install-system-deps", "load_config", ".editions()",
+                     'make-book build --strict --edition "${{ matrix.edition }}" --out part',
+                     "make-book check --strict --require-ace part", "make-book release parts/* --out build",
+                     "sha256sum -c SHA256SUMS", "gh release create"):
         assert expected in commands
-    for artifact in ("build/*.epub", "build/*.pdf", "build/SHA256SUMS", "build/manifest.json"):
+    for artifact in ("build/*.epub", "build/*.pdf", "build/SHA256SUMS", "build/manifest.json", "build/index.html"):
         assert artifact in commands
     assert all("uses" in step or "run" in step for step in steps)

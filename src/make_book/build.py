@@ -40,6 +40,7 @@ class BuildRequest:
     out_dir: Path
     tomes: tuple[int, ...] = ()
     formats: tuple[str, ...] = ()  # empty: every format (`format_choices()`)
+    editions: tuple[str, ...] = ()  # by name (tome-1, integrale); empty: every edition of the tomes
     strict: bool = False
     jobs: int = 0  # 0: one per available core
 
@@ -175,6 +176,10 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     if unknown:
         raise MakeBookError(f"no tome {', '.join(map(str, unknown))} in the book "
                             f"(tomes: {', '.join(str(tome.number) for tome in config.tomes)})", config.path)
+    known_names = [plan.name for plan in config.editions()]
+    if set(request.editions) - set(known_names):
+        raise MakeBookError(f"no edition {', '.join(sorted(set(request.editions) - set(known_names)))} in the "
+                            f"book (editions: {', '.join(known_names)})", config.path)
     styles = read_styles(config.styles_dir, config.fonts.fallback)
     if request.out_dir.exists() and not request.out_dir.is_dir():
         raise MakeBookError("the output folder is a file: give --out a folder", request.out_dir)
@@ -184,7 +189,7 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     formats = tuple(renderer.name for renderer in renderers)
 
     # Phase one: what is up to date is known from the raw inputs; the rest is read and rendered.
-    plans = {plan.name: plan for plan in config.editions(request.tomes)}
+    plans = {plan.name: plan for plan in config.editions(request.tomes, request.editions)}
     sources = {tome.number: list_texts(tome.folder, config.path.parent) for tome in config.tomes
                if any(tome.number in plan.tomes for plan in plans.values())}
     keys = {name: edition_key(config, plan, tuple(path for number in plan.tomes for path in sources[number]),

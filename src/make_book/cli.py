@@ -38,6 +38,8 @@ BUILD_OPTIONS = [
     click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
                  help="Output folder."),
     click.option("--tome", "tomes", type=int, multiple=True, help="Build only this tome (repeatable)."),
+    click.option("--edition", "editions", multiple=True,
+                 help="Build only this edition: tome-1, integrale… (repeatable; a CI job per edition)."),
     click.option("--format", "formats", type=click.Choice(format_choices()), multiple=True,
                  help="Build only this format (repeatable)."),
     click.option("--strict", is_flag=True, help="Fail on any warning."),
@@ -77,10 +79,10 @@ def cli(ctx: click.Context, **options: object) -> None:
 
 @cli.command("build")
 @build_options
-def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], formats: tuple[str, ...],
-                  strict: bool, then_check: bool, jobs: int, quiet: bool) -> None:
+def build_command(manuscript_dir: Path, out_dir: Path, tomes: tuple[int, ...], editions: tuple[str, ...],
+                  formats: tuple[str, ...], strict: bool, then_check: bool, jobs: int, quiet: bool) -> None:
     """Build the tomes into EPUB and PDF."""
-    request = BuildRequest(manuscript_dir, out_dir, tomes, formats, strict, jobs)
+    request = BuildRequest(manuscript_dir, out_dir, tomes, formats, editions, strict, jobs)
     say, status = _progress(quiet)
     result = build(request, say=say, warn=lambda line: click.echo(line, err=True), status=status)
     say(f"built {len(result.artifacts)} file(s) in {out_dir}")
@@ -118,6 +120,24 @@ def _check(paths: tuple[Path, ...], strict: bool, require_ace: bool) -> None:
     bad = [finding for finding in findings if finding.status in failing]
     if bad:
         raise click.ClickException(f"{len(bad)} check(s) failed")
+
+
+@cli.command("release")
+@click.argument("parts", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@manuscript_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
+              help="Where the release goes.")
+@verbose_option
+def release_command(parts: tuple[Path, ...], manuscript_dir: Path, out_dir: Path) -> None:
+    """Assemble the output folders of separate builds (a CI job per edition) into one release:
+    the files, SHA256SUMS, manifest.json and index.html, as one build of everything gives them."""
+    from make_book.config import load_config
+    from make_book.release import merge_parts
+    from make_book.styles import read_styles
+
+    config = load_config(manuscript_dir)
+    files = merge_parts(parts, out_dir, config, read_styles(config.styles_dir, config.fonts.fallback))
+    click.echo(f"released {len(files)} file(s) in {out_dir}")
 
 
 @cli.command("fmt")

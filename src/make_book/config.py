@@ -171,9 +171,10 @@ class Config:
     def style(self) -> HouseStyle:
         return HouseStyle.from_options(self.typography)
 
-    def editions(self, tomes: tuple[int, ...] = ()) -> tuple[EditionConfig, ...]:
+    def editions(self, tomes: tuple[int, ...] = (), names: tuple[str, ...] = ()) -> tuple[EditionConfig, ...]:
         """The editions a build writes, the omnibus first (the largest: it starts first, and the
-        download page offers it first). `tomes` selects tomes; the omnibus comes only with them all."""
+        download page offers it first). `tomes` selects tomes, the omnibus coming only with them all;
+        `names` selects editions by name (a CI job per edition)."""
         selected = tuple(tome for tome in self.tomes if not tomes or tome.number in tomes)
         plans = tuple(EditionConfig(tome_edition_name(tome.number), tome.title, tome.number, (tome.number,),
                                     tome.isbn, tome.cover_image, tome.identifier) for tome in selected)
@@ -181,7 +182,7 @@ class Config:
             omnibus = self.omnibus
             plans = (EditionConfig(OMNIBUS_NAME, omnibus.title, None, tuple(tome.number for tome in self.tomes),
                                    omnibus.isbn, omnibus.cover_image, omnibus.identifier),) + plans
-        return plans
+        return tuple(plan for plan in plans if not names or plan.name in names)
 
 
 def slugify(text: str) -> str:

@@ -15,6 +15,7 @@ from make_book import __version__
 from make_book.config import Config
 from make_book.cover import cover_alt, cover_image, read_cover, readable_accent
 from make_book.model import Artifact, Styles
+from make_book.errors import MakeBookError
 from make_book.output import write_atomic
 from make_book.render import REGISTRY
 from make_book.templates import french_date, render
@@ -32,20 +33,49 @@ def sha256(path: Path) -> str:
 def write_release_files(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime,
                         config: Config, styles: Styles) -> None:
     """Describe every artifact now in `out_dir`, including those of editions not rebuilt this time."""
-    files = _manifest_entries(out_dir, artifacts, built)
+    _write_descriptions(out_dir, _manifest_entries(out_dir, artifacts, built), config, styles)
+
+
+def _write_descriptions(out_dir: Path, files: list[dict], config: Config, styles: Styles) -> None:
     write_atomic(out_dir / MANIFEST_NAME, (json.dumps({"files": files}, ensure_ascii=False, indent=2) + "\n").encode())
     write_atomic(out_dir / SUMS_NAME, "".join(f"{entry['sha256']}  {entry['file']}\n" for entry in files).encode())
     write_atomic(out_dir / PAGE_NAME, download_page(config, styles, files).encode())
 
 
+def _read_manifest(folder: Path) -> dict[str, dict]:
+    """The entries of the folder's manifest.json by file name; none when it is missing or damaged."""
+    try:
+        return {entry["file"]: entry for entry in json.loads((folder / MANIFEST_NAME).read_text())["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def merge_parts(parts: tuple[Path, ...], out_dir: Path, config: Config, styles: Styles) -> list[dict]:
+    """The release of a build split over machines (a CI job per edition): every file the parts'
+    manifests list, checked against its SHA-256 and copied into `out_dir`, then one SHA256SUMS,
+    manifest.json and download page for them all, the same bytes as one build of everything."""
+    entries = _read_manifest(out_dir)
+    from_parts: dict[str, Path] = {}
+    for part in parts:
+        found = _read_manifest(part)
+        if not found:
+            raise MakeBookError(f"no {MANIFEST_NAME} here: give the output folder of a make-book build", part)
+        for name, entry in found.items():
+            data = (part / name).read_bytes() if (part / name).is_file() else b""
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                raise MakeBookError(f"{name} is missing or does not match its SHA-256 in {MANIFEST_NAME}", part)
+            if name in from_parts and entries[name]["sha256"] != entry["sha256"]:
+                raise MakeBookError(f"{name} differs from the one in {from_parts[name]}", part)
+            if part.resolve() != out_dir.resolve():
+                write_atomic(out_dir / name, data)
+            entries[name], from_parts[name] = entry, part
+    files = [entries[name] for name in sorted(entries) if (out_dir / name).exists()]
+    _write_descriptions(out_dir, files, config, styles)
+    return files
+
+
 def _manifest_entries(out_dir: Path, artifacts: tuple[Artifact, ...], built: dt.datetime) -> list[dict]:
-    entries = {}
-    manifest_path = out_dir / MANIFEST_NAME
-    if manifest_path.exists():
-        try:
-            entries = {entry["file"]: entry for entry in json.loads(manifest_path.read_text())["files"]}
-        except (ValueError, KeyError, TypeError):
-            entries = {}
+    entries = _read_manifest(out_dir)
     for artifact in artifacts:
         entries[artifact.path.name] = {
             "file": artifact.path.name, "edition": artifact.edition, "tomes": list(artifact.tomes),
