@@ -12,7 +12,7 @@ from weasyprint.text.fonts import FontConfiguration
 from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
 from make_book.fetcher import StylesFetcher
-from make_book.fonts import fallback_css, font_chain
+from make_book.fonts import fallback_css, fallback_faces_used, font_chain
 from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 
@@ -62,10 +62,11 @@ def lay_out(html: str, styles: Styles, setup: PageSetup) -> PrintLayout:
     fetcher = StylesFetcher(styles)
     fonts = FontConfiguration()
     base_url = styles.folder.as_uri() + "/"
-    chain = font_chain(styles)
     book_css, print_css = (styles.file(name).decode("utf-8") for name in STYLESHEETS)
-    # The fallback faces after the book's styles: WeasyPrint embeds only the glyphs a page uses.
-    sheets = (book_css, fallback_css(chain, chain.fallback), print_css, setup.css)
+    # The fallback faces the text needs, after the book's styles; none when it needs none (a family
+    # list slows every text run down: 8 % of a 612-text build).
+    fallback = fallback_css(font_chain(styles), fallback_faces_used(styles, set(html)))
+    sheets = (book_css, fallback, print_css, setup.css)
     stylesheets = [CSS(string=sheet, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
                    for sheet in sheets if sheet]
     parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
