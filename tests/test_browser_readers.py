@@ -33,9 +33,13 @@ def books(tmp_path_factory: pytest.TempPathFactory, demo_build: Path) -> dict[st
     work = tmp_path_factory.mktemp("readers")
     manuscript = generate(work / "generated", texts=40, seed=40)
     build_quietly(manuscript, work / "build", formats=("epub",))
+    omnibus = make_project(work / "omnibus", ROOT / "manuscript")
+    (omnibus / "book.toml").write_text((omnibus / "book.toml").read_text() + "\n[omnibus]\n")
+    build_quietly(omnibus, work / "omnibus" / "build", formats=("epub",), editions=("integrale",))
     return {"generated tome 1": work / "build" / "corpus-tome-1.epub",
             "generated tome 2": work / "build" / "corpus-tome-2.epub",
-            "demo tome 1": demo_build / "612-rencontres-tome-1.epub"}
+            "demo tome 1": demo_build / "612-rencontres-tome-1.epub",
+            "demo omnibus": work / "omnibus" / "build" / "612-rencontres-integrale.epub"}
 
 
 def open_in(reader: str, book: Path, tmp_path: Path) -> dict:
@@ -52,17 +56,18 @@ def open_in(reader: str, book: Path, tmp_path: Path) -> dict:
     return result
 
 
-@pytest.mark.parametrize("name", ["generated tome 1", "generated tome 2", "demo tome 1"])
+@pytest.mark.parametrize("name", ["generated tome 1", "generated tome 2", "demo tome 1", "demo omnibus"])
 def test_foliate_js_shows_the_collective_as_author_and_the_series(books: dict[str, Path], name: str,
                                                                  tmp_path: Path) -> None:
     result = open_in("foliate", books[name], tmp_path)
     assert result["authors"] == [EDITOR]
-    number = 2 if name.endswith("2") else 1
-    assert [position for _, position in result["series"]] == [number]
+    # a tome shows its place in the series; the omnibus, the whole series, claims no place in it
+    expected = [] if name.endswith("omnibus") else [2 if name.endswith("2") else 1]
+    assert [position for _, position in result["series"]] == expected
     assert len(result["toc"]) >= 3 and result["text"]
 
 
-@pytest.mark.parametrize("name", ["generated tome 1", "generated tome 2", "demo tome 1"])
+@pytest.mark.parametrize("name", ["generated tome 1", "generated tome 2", "demo tome 1", "demo omnibus"])
 def test_epub_js_opens_the_book_and_sets_a_text_in_the_book_font(books: dict[str, Path], name: str,
                                                                  tmp_path: Path) -> None:
     result = open_in("epubjs", books[name], tmp_path)
