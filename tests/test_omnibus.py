@@ -153,3 +153,13 @@ def test_it_is_cached_like_a_tome_and_follows_tome_and_format(omnibus_project: P
     assert not list(fresh.glob("*integrale*"))
     build(BuildRequest(manuscript, fresh, formats=("epub",)), say=lines.append, warn=lambda _: None)
     assert (fresh / f"{OMNIBUS}.epub").exists() and not (fresh / f"{OMNIBUS}.pdf").exists()
+
+
+def test_a_warning_in_a_text_is_reported_once_though_two_editions_hold_it(small_project: Path, tmp_path: Path) -> None:
+    config = small_project / "book.toml"
+    config.write_text(config.read_text() + "\n[omnibus]\n")
+    (small_project / "tome-2" / "2-guillemet.txt").write_text("Titre\nIl dit \"bonjour et s'en va.\n")
+    warnings: list[str] = []
+    build(BuildRequest(small_project, tmp_path / "out", formats=("epub",)), say=lambda _: None, warn=warnings.append)
+    assert [line for line in warnings if "2-guillemet.txt" in line] == \
+        [f"warning: {small_project / 'tome-2' / '2-guillemet.txt'}:2:8: unbalanced quote '\"': left as typed"]

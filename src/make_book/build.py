@@ -214,7 +214,8 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
             known[edition.name] = CachedEdition(result.pages, edition.words, len(edition.texts),
                                                 notes + result.diagnostics,
                                                 tuple((fmt, output.name) for fmt, output in result.files))
-    diagnostics = tuple(note for name in keys for note in known[name].notes)
+    # Once each: the omnibus repeats its tomes' texts, and so their warnings.
+    diagnostics = tuple(dict.fromkeys(note for name in keys for note in known[name].notes))
     for note in diagnostics:
         warn(f"warning: {note}")
     if request.strict and diagnostics:
