@@ -233,18 +233,9 @@ class _Validator:
         tables = {name: self.table(data.get(name, {}), cls, (name,)) for name, cls in TABLES.items()}
         tomes = self.tomes(data.get("tomes"), book)
         omnibus = self.table(data["omnibus"], OmnibusConfig, ("omnibus",)) if "omnibus" in data else None
-        styles = book.get("styles")
-        if styles and "fallback" in tables["fonts"]:
-            def is_font(name: str) -> bool:
-                font = styles / "fonts" / name
-                return font.resolve().is_relative_to(styles.resolve()) and font.is_file()
-            if isinstance(data.get("fonts"), dict) and "fallback" in data["fonts"]:
-                for name in tables["fonts"]["fallback"]:
-                    if not is_font(name):
-                        self.problem(("fonts", "fallback"), f"'fonts.fallback' names '{name}', which is not a "
-                                                            f"font file in {styles / 'fonts'}")
-            else:  # the defaults: those a styles folder made before they shipped lacks are left out
-                tables["fonts"]["fallback"] = tuple(name for name in tables["fonts"]["fallback"] if is_font(name))
+        if book.get("styles") and "fallback" in tables["fonts"]:
+            given = isinstance(data.get("fonts"), dict) and "fallback" in data["fonts"]
+            tables["fonts"]["fallback"] = self.fallback_fonts(tables["fonts"]["fallback"], book["styles"], given)
         if self.problems:
             raise ConfigError(self.path, self.problems)
         meta = BookMeta(**book)
@@ -291,6 +282,19 @@ class _Validator:
         if item.is_path:
             return self.resolve(value, at) if value else None
         return tuple(value) if isinstance(value, list) else value
+
+    def fallback_fonts(self, names: tuple[str, ...], styles: Path, given: bool) -> tuple[str, ...]:
+        """The fallback fonts that are font files in the styles folder's fonts/: one book.toml names
+        and that is not there is a problem; a default that is not there (a styles folder made before
+        they shipped) is left out."""
+        def is_font(name: str) -> bool:
+            font = styles / "fonts" / name
+            return font.resolve().is_relative_to(styles.resolve()) and font.is_file()
+        for name in names if given else ():
+            if not is_font(name):
+                self.problem(("fonts", "fallback"), f"'fonts.fallback' names '{name}', which is not a font file "
+                                                    f"in {styles / 'fonts'}")
+        return tuple(name for name in names if is_font(name))
 
     def tomes(self, data: Any, book: dict[str, Any]) -> tuple[TomeConfig, ...]:
         if data is None:
