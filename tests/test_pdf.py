@@ -137,3 +137,18 @@ def test_no_line_starts_with_punctuation_held_by_a_no_break_space(tmp_path: Path
     assert sum("\u202f" in line for line in lines) > 50  # the corpus has many of them
     assert not [line for line in lines if line[:1] in ("!", "?", ";", ":", "»")]
     assert not [line for line in lines if line.endswith("«")]
+
+
+def test_a_dash_held_by_a_no_break_space_never_ends_a_line(small_project: Path, tmp_path: Path) -> None:
+    """"congé. –" then a long word: WeasyPrint broke at the no-break space while trying to hyphenate
+    the word. Every position of the dash along the line is tried."""
+    for path in (small_project / "tome-1").glob("*.txt"):
+        path.unlink()
+    lines = [("Il dit bonjour à tous " * 3)[:20 + shift] + " congé. –\u00a0Monseigneurialement parlant, il part."
+             for shift in range(40)]
+    (small_project / "tome-1" / "1-tirets.txt").write_text("Tirets\nTexte de Test\n\n" + "\n".join(lines) + "\n")
+    build_quietly(small_project, tmp_path / "out", tomes=(1,), formats=("pdf",))
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "out" / "petit-livre-tome-1.pdf").pages)
+    assert text.count("Monseigneurialement") == 40
+    assert not [line for line in text.splitlines() if line.rstrip().endswith(("–", "—"))]
+    assert "–\u00a0Monseigneurialement" in text  # the no-break space is still there, unchanged

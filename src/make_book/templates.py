@@ -28,6 +28,7 @@ def environment() -> jinja2.Environment:
     env.globals["paragraph_id"] = paragraph_id
     env.globals["part_anchor"] = part_anchor
     env.filters["bidi"] = isolate_rtl
+    env.filters["inline"] = inline_text
     return env
 
 
@@ -36,6 +37,23 @@ def environment() -> jinja2.Environment:
 # punctuation between.
 _RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
 _RTL_RUN = re.compile(f"[{_RTL}](?:[{_RTL}\\s\u00a0\u202f\u200c\u200d.,;:!?'’\"«»()-]*[{_RTL}])?")
+
+
+# A dash held to the next word by a no-break space: WeasyPrint breaks at that space when the word does
+# not fit and it tries to hyphenate it ("congé. –" ending a line, the word alone on the next).
+_HELD_DASH = re.compile("[—–]\u00a0\\S+")
+
+
+def inline_text(text: str) -> Markup:
+    """Paragraph text, escaped: right-to-left runs isolated, and a dash held to its word kept on one
+    line (`white-space: nowrap`), as the no-break space says."""
+    pieces, position = [], 0
+    for held in _HELD_DASH.finditer(text):
+        pieces += [isolate_rtl(text[position:held.start()]), Markup('<span class="nobreak">'),
+                   isolate_rtl(held.group()), Markup("</span>")]
+        position = held.end()
+    pieces.append(isolate_rtl(text[position:]))
+    return Markup("").join(pieces)
 
 
 def isolate_rtl(text: str) -> Markup:
