@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -52,8 +53,8 @@ def test_the_demo_with_omnibus_builds_both_tomes_and_the_omnibus_all_valid(omnib
     assert (build_dir / f"{OMNIBUS}.pdf").exists()
     for name in epubs:
         assert epubcheck(build_dir / name) == [], name
-    findings = check_ace(build_dir / f"{OMNIBUS}.epub", required=False)
-    assert findings[0].status in ("ok", "skipped") and all(finding.status != "error" for finding in findings)
+    findings = check_ace(build_dir / f"{OMNIBUS}.epub", required=os.environ.get("MAKE_BOOK_REQUIRE_ACE") == "1")
+    assert [finding.status for finding in findings] in (["ok"], ["skipped"]), findings  # skipped: Ace not installed
 
 
 def test_the_nav_and_the_ncx_list_both_tomes_then_every_text(omnibus_project: Path) -> None:
