@@ -146,7 +146,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Edition:
-    """What one set of output files is made of: the book's metadata and its tomes (one tome today)."""
+    """What one set of output files is made of: the book's metadata and its tomes (one tome, or every
+    tome for the omnibus)."""
 
     name: str                # in file names and the cache: "tome-1", "integrale"
     title: str               # "Tome 1", "Intégrale"
