@@ -16,13 +16,14 @@ from make_book.render import REGISTRY, RenderJob
 PACKAGE = ROOT / "src" / "make_book"
 # The stages, earliest first: a module may import from its own layer or an earlier one, never a later.
 LAYERS = [
-    {"errors", "schema", "output", "syntax", "paths"},
+    {"errors", "schema", "output", "syntax", "paths", "linebreak", "measure"},
     {"config"},
     {"model"},
     {"sources", "templates", "styles", "fonts", "cover"},
     {"normalize", "normalize.hygiene", "normalize.typography"},
     {"manuscript"},
     {"assemble"},
+    {"typeset"},
     {"book_html", "fetcher", "layout"},
     {"render", "render.base", "render.epub", "render.pdf"},
     {"cache", "release"},

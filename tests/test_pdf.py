@@ -149,6 +149,6 @@ def test_a_dash_held_by_a_no_break_space_never_ends_a_line(small_project: Path, 
     (small_project / "tome-1" / "1-tirets.txt").write_text("Tirets\nTexte de Test\n\n" + "\n".join(lines) + "\n")
     build_quietly(small_project, tmp_path / "out", tomes=(1,), formats=("pdf",))
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "out" / "petit-livre-tome-1.pdf").pages)
-    assert text.count("Monseigneurialement") == 40
+    assert text.replace("\u2010\n", "").count("Monseigneurialement") == 40  # hyphenated or not
     assert not [line for line in text.splitlines() if line.rstrip().endswith(("–", "—"))]
     assert "–\u00a0Monseigneurialement" in text  # the no-break space is still there, unchanged

@@ -6,12 +6,14 @@ import datetime as dt
 
 from make_book.model import Edition
 from make_book.templates import french_date, render
+from make_book.typeset import LinePlan
 
 
 def print_html(edition: Edition, timestamp: dt.datetime, stylesheets: tuple[str, ...] = (),
-               live_reload: bool = False) -> str:
+               live_reload: bool = False, lines: LinePlan = LinePlan()) -> str:
     """`stylesheets` are linked from the page (the PDF gets its own from WeasyPrint's API);
-    `live_reload` adds the preview's reload script."""
-    return render("print.html.j2", edition=edition, href=lambda anchor: f"#{anchor}",
+    `live_reload` adds the preview's reload script; `lines` are the paragraphs' line ends, when the
+    PDF's line breaking is ours (typeset.py)."""
+    return render("print.html.j2", edition=edition, href=lambda anchor: f"#{anchor}", lines=lines,
                   date_text=french_date(edition.meta.date), timestamp=timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
                   stylesheets=stylesheets, live_reload=live_reload)

@@ -90,11 +90,18 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
         # nothing to render should not pay.
         from make_book.book_html import print_html
-        from make_book.layout import PageSetup, lay_out, page_map
+        from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame
+        from make_book.typeset import LinePlan, plan_lines
 
+        setup = PageSetup.for_reader(edition.pdf)
+        lines = LinePlan()
+        if edition.pdf.line_breaking == "total-fit":
+            started = time.perf_counter()
+            lines = plan_lines(edition, styles, paragraph_frame(styles, setup))
+            seconds.append(("line breaking", time.perf_counter() - started))
         started = time.perf_counter()
-        layout = lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(edition.pdf))
-        job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition))
+        layout = lay_out(print_html(edition, timestamp, lines=lines), styles, setup)
+        job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition), lines=lines)
         seconds.append(("layout", time.perf_counter() - started))
         refused = layout.refused
         _give_back_free_memory()

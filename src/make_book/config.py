@@ -71,6 +71,10 @@ class PdfOptions:
     print_variant: bool = key(False, "Also write `SLUG-tome-N-print.pdf` for a printer: the same pages with "
                                      "bleed and crop marks.")
     bleed: str = key("3mm", "Bleed of the printer's PDF, a CSS length.")
+    line_breaking: str = key("total-fit", "How paragraphs are broken into lines: `total-fit` chooses all the "
+                                          "breaks of a paragraph together (Knuth–Plass, as TeX), `greedy` "
+                                          "leaves it to WeasyPrint, one line at a time.",
+                             ("total-fit", "greedy"))
 
 
 # Shipped in styles/fonts/fallback/: Noto Naskh Arabic and Noto Serif Hebrew (OFL, serif like the book

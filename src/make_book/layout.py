@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import TextBox
+from weasyprint.formatting_structure.boxes import BlockBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
 from make_book.config import PdfOptions
@@ -15,6 +15,7 @@ from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, fallback_faces_used, font_chain
 from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
+from make_book.typeset import Frame
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -72,6 +73,31 @@ def lay_out(html: str, styles: Styles, setup: PageSetup) -> PrintLayout:
     parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     return PrintLayout(document, parsed.etree_element, tuple(fetcher.refused))
+
+
+# One text with the three kinds of paragraph: what the line breaker needs to know of the stylesheets.
+_PROBE = ('<html lang="fr"><body><section class="text"><header><h2 class="text-title">T</h2></header>'
+          '<p class="set" id="opening">x</p><p class="set" id="following">x</p><hr class="section-break"/>'
+          '<p class="set" id="after-break">x</p></section></body></html>')
+
+
+def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
+    """A text paragraph's measure, size, word spacing and indents, as WeasyPrint computes them from
+    the book's stylesheets: the line breaker sets lines for the page they will be on."""
+    document = lay_out(_PROBE, styles, setup).document
+    found = {box.element.get("id"): box for box in document.pages[-1]._page_box.descendants()
+             if isinstance(box, BlockBox) and box.element_tag == "p" and box.element.get("id")}
+    following = found["following"]
+    style = following.style
+    return Frame(width=following.width, font_size=style["font_size"], word_spacing=style["word_spacing"],
+                 indent=_pixels(style["text_indent"], following.width),
+                 indent_opening=_pixels(found["opening"].style["text_indent"], following.width),
+                 indent_after_break=_pixels(found["after-break"].style["text_indent"], following.width))
+
+
+def _pixels(length: object, width: float) -> float:
+    """A computed length (WeasyPrint's Dimension: pixels, or a percentage of the measure)."""
+    return width * length.value / 100 if length.unit == "%" else float(length.value)
 
 
 def page_map(layout: PrintLayout, edition: Edition) -> PageMap:

@@ -27,19 +27,20 @@ class Paragraph:
         return "".join(span.text for span in self.spans)
 
 
-    def with_breaks(self, breaks: tuple[tuple[int, int], ...]) -> tuple[Span | int, ...]:
-        """The spans with print page numbers inserted at `(offset in plain, page)` positions."""
-        pieces: list[Span | int] = []
+    def with_marks(self, marks: tuple[tuple[int, object], ...]) -> tuple[object, ...]:
+        """The spans with marks inserted at `(offset in plain, mark)` positions: the print page numbers
+        of the EPUB's page-list, the line ends of the print edition."""
+        pieces: list[object] = []
         position = 0
-        pending = sorted(breaks)
+        pending = sorted(marks, key=lambda mark: mark[0])
         for span in self.spans:
             start, text = position, span.text
             while pending and pending[0][0] < start + len(span.text):
-                offset, page = pending.pop(0)
+                offset, mark = pending.pop(0)
                 cut = offset - start
                 if cut > 0:
                     pieces.append(Span(text[:cut], span.emphasis))
-                pieces.append(page)
+                pieces.append(mark)
                 text, start = text[cut:], offset
             if text:
                 pieces.append(Span(text, span.emphasis))

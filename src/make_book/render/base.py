@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from make_book.config import PdfOptions
 from make_book.model import Edition, OutputFile, PageMap, Styles
+from make_book.typeset import LinePlan
 
 if TYPE_CHECKING:
     from make_book.layout import PrintLayout
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 class RenderJob:
     """What a renderer gets: the edition, the styles as bytes, the build time, the stem of its file
     names (`612-rencontres-tome-1`) and, when a selected renderer needs it, the reader's print layout
-    and the page map read from it."""
+    and the page map read from it, and the paragraphs' line ends it was laid out with."""
 
     edition: Edition
     styles: Styles
@@ -25,6 +26,7 @@ class RenderJob:
     stem: str
     layout: PrintLayout | None = None
     page_map: PageMap = PageMap()
+    lines: LinePlan = LinePlan()
 
 
 class Renderer(Protocol):

@@ -36,6 +36,6 @@ class PrinterPdfRenderer:
         from make_book.book_html import print_html
         from make_book.layout import PageSetup, lay_out
 
-        layout = lay_out(print_html(job.edition, job.timestamp), job.styles,
+        layout = lay_out(print_html(job.edition, job.timestamp, lines=job.lines), job.styles,
                          PageSetup.for_printer(job.edition.pdf))
         return (OutputFile(job.stem + self.suffix, _write(job, layout)),)

@@ -1,0 +1,198 @@
+"""Total-fit line breaking (Knuth and Plass, "Breaking paragraphs into lines", 1981): all the breaks of a
+paragraph chosen together, so that no line is much looser than its neighbours and hyphens do not pile
+up. Pure: items in, the chosen break positions out. What the items are (words, spaces, hyphenation
+points) and how they are measured is the caller's business (typeset.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INFINITY = 10_000  # a penalty this high forbids a break, this low forces one (TeX's convention)
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Unbreakable material. A box may stretch and shrink too: the no-break spaces inside a word group
+    are widened by justification like word spaces (WeasyPrint counts them)."""
+
+    width: float
+    stretch: float = 0.0
+    shrink: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Glue:
+    """A word space: a break opportunity, dropped when a line ends there."""
+
+    width: float
+    stretch: float
+    shrink: float
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """A possible break inside a word: `width` is what the line gets when it ends here (the hyphen)."""
+
+    width: float
+    cost: float
+    flagged: bool
+
+
+Item = Box | Glue | Penalty
+
+
+@dataclass(frozen=True)
+class Settings:
+    """TeX's parameters, under their TeX names where they have one."""
+
+    line_penalty: float = 10             # \linepenalty
+    hyphen_penalty: float = 50           # \hyphenpenalty: a break at a hyphenation point
+    explicit_hyphen_penalty: float = 50  # \exhyphenpenalty: a break after a hyphen in the text
+    space_stretch: float = 0.5           # a word space may grow by this share of its width
+    letters_before_hyphen: int = 2       # \lefthyphenmin
+    letters_after_hyphen: int = 3        # \righthyphenmin
+    double_hyphen_demerits: float = 10_000  # \doublehyphendemerits: two hyphenated lines in a row
+    triple_hyphen_demerits: float = 100_000  # ours: a third one in a row
+    final_hyphen_demerits: float = 50_000   # \finalhyphendemerits: a hyphen on the last full line
+    adjacent_demerits: float = 10_000    # \adjdemerits: a tight line next to a loose one
+    passes: tuple[tuple[float, bool, float], ...] = ((1.0, False, 0.0), (2.0, True, 0.0), (2.0, True, 0.1))
+    """(tolerance as the greatest stretch ratio, hyphenation on, emergency stretch as a share of the
+    line width): the first pass that finds a set of breaks wins, as in TeX."""
+
+
+@dataclass(slots=True)
+class _Node:
+    position: int          # index of the break item; -1 for the paragraph's start
+    line: int
+    fitness: int
+    width: float           # sums of the items before the next line's first item
+    stretch: float
+    shrink: float
+    demerits: float
+    flagged: bool
+    hyphens_in_a_row: int
+    previous: _Node | None
+
+
+def _fitness(ratio: float) -> int:
+    if ratio < -0.5:
+        return 0  # tight
+    if ratio <= 0.5:
+        return 1  # decent
+    return 2 if ratio <= 1 else 3  # loose, very loose
+
+
+def break_lines(items: list[Item], first_width: float, width: float,
+                settings: Settings = Settings()) -> tuple[int, ...] | None:
+    """The indices of the items where lines end (the last item, a forced break, included), or None
+    when no pass sets the paragraph without an overfull line. The items end with a forced break."""
+    for tolerance, hyphenate, emergency in settings.passes:
+        breaks = _one_pass(items, first_width, width, settings, tolerance, hyphenate, emergency * width)
+        if breaks is not None:
+            return breaks
+    return None
+
+
+def _one_pass(items: list[Item], first_width: float, width: float, settings: Settings, tolerance: float,
+              hyphenate: bool, emergency: float) -> tuple[int, ...] | None:
+    sum_width = sum_stretch = sum_shrink = 0.0
+    active = [_Node(-1, 0, 1, 0.0, 0.0, 0.0, 0.0, False, 0, None)]
+    for index, item in enumerate(items):
+        if isinstance(item, Box):
+            sum_width += item.width
+            sum_stretch += item.stretch
+            sum_shrink += item.shrink
+            continue
+        if isinstance(item, Glue):
+            breakable = index > 0 and isinstance(items[index - 1], Box)
+        else:
+            breakable = item.cost < INFINITY and (hyphenate or not item.flagged or item.cost <= -INFINITY)
+        if breakable:
+            active = _try_break(items, index, active, (sum_width, sum_stretch, sum_shrink),
+                                first_width, width, settings, tolerance, emergency)
+            if not active:
+                return None
+        if isinstance(item, Glue):
+            sum_width += item.width
+            sum_stretch += item.stretch
+            sum_shrink += item.shrink
+    best = min(active, key=lambda node: node.demerits) if active else None
+    if best is None or best.position != len(items) - 1:
+        return None
+    breaks = []
+    while best is not None and best.position >= 0:
+        breaks.append(best.position)
+        best = best.previous
+    return tuple(reversed(breaks))
+
+
+def _try_break(items: list[Item], index: int, active: list[_Node], sums: tuple[float, float, float],
+               first_width: float, width: float, settings: Settings, tolerance: float,
+               emergency: float) -> list[_Node]:
+    item = items[index]
+    sum_width, sum_stretch, sum_shrink = sums
+    is_penalty = isinstance(item, Penalty)
+    cost = item.cost if is_penalty else 0.0
+    flagged = is_penalty and item.flagged
+    forced = is_penalty and cost <= -INFINITY
+    kept: list[_Node] = []
+    best: dict[int, tuple[float, _Node, float]] = {}  # fitness -> (demerits, from node, ratio)
+    for node in active:
+        available = first_width if node.line == 0 else width
+        natural = sum_width - node.width + (item.width if is_penalty else 0.0)
+        if natural < available:
+            stretch = sum_stretch - node.stretch + emergency
+            ratio = (available - natural) / stretch if stretch > 0 else float("inf")
+        elif natural > available:
+            shrink = sum_shrink - node.shrink
+            ratio = (available - natural) / shrink if shrink > 0 else float("-inf")
+        else:
+            ratio = 0.0
+        if ratio < -1 or forced:
+            pass  # this node can never start a feasible line through here again
+        else:
+            kept.append(node)
+        if -1 <= ratio <= tolerance:
+            demerits = _demerits(ratio, cost, flagged, forced, node, settings)
+            fitness = _fitness(ratio)
+            if abs(fitness - node.fitness) > 1:
+                demerits += settings.adjacent_demerits
+            total = node.demerits + demerits
+            if fitness not in best or total < best[fitness][0]:
+                best[fitness] = (total, node, ratio)
+    if best:
+        after = _sums_after(items, index, sums)
+        for fitness, (total, node, _) in sorted(best.items()):
+            kept.append(_Node(index, node.line + 1, fitness, *after, total, flagged,
+                              node.hyphens_in_a_row + 1 if flagged else 0, node))
+    return kept
+
+
+def _demerits(ratio: float, cost: float, flagged: bool, forced: bool, node: _Node, settings: Settings) -> float:
+    badness = 100 * abs(ratio) ** 3
+    demerits = (settings.line_penalty + badness) ** 2
+    if cost >= 0:
+        demerits += cost ** 2
+    elif not forced:
+        demerits -= cost ** 2
+    if flagged and node.flagged:
+        demerits += settings.double_hyphen_demerits
+        if node.hyphens_in_a_row >= 2:
+            demerits += settings.triple_hyphen_demerits
+    if forced and node.flagged:
+        demerits += settings.final_hyphen_demerits
+    return demerits
+
+
+def _sums_after(items: list[Item], index: int, sums: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The running sums where the next line starts: the glue and penalties right after a break are
+    dropped, as TeX drops them."""
+    width, stretch, shrink = sums
+    for item in items[index:]:
+        if isinstance(item, Box):
+            break
+        if isinstance(item, Glue):
+            width += item.width
+            stretch += item.stretch
+            shrink += item.shrink
+    return width, stretch, shrink

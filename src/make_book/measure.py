@@ -1,0 +1,30 @@
+"""Text widths as the PDF will set them: HarfBuzz (the shaper Pango, and so WeasyPrint, uses) on the
+book's own font files, with the same default features (kerning, ligatures), at the paragraph's size.
+Widths are in CSS pixels, WeasyPrint's unit; word spacing is the caller's (typeset.py)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import uharfbuzz as hb
+
+
+class FaceMetrics:
+    """One font file at one size: advance widths of text runs, cached."""
+
+    def __init__(self, data: bytes, size: float) -> None:
+        face = hb.Face(hb.Blob(data))
+        self._font = hb.Font(face)
+        self._scale = size / face.upem
+        self._cmap = frozenset(face.unicodes)
+        self.width = lru_cache(maxsize=200_000)(self._width)
+
+    def covers(self, text: str) -> bool:
+        return all(ord(char) in self._cmap for char in text)
+
+    def _width(self, text: str) -> float:
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        hb.shape(self._font, buffer)
+        return sum(position.x_advance for position in buffer.glyph_positions) * self._scale

@@ -1,0 +1,164 @@
+"""The print edition's paragraphs broken into lines before WeasyPrint lays them out: each paragraph
+measured with HarfBuzz on the book's fonts, hyphenated with TeX's French patterns, and broken by the
+total-fit algorithm (linebreak.py). The result is where each line ends, as offsets in the paragraph's
+text; the print HTML ends lines there (book_html.py). The EPUB reflows and keeps its own breaking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import pyphen
+
+from make_book.fonts import font_chain
+from make_book.linebreak import INFINITY, Box, Glue, Item, Penalty, Settings, break_lines
+from make_book.measure import FaceMetrics
+from make_book.model import Edition, Paragraph, Styles, paragraph_id
+
+HYPHEN = "\u2010"  # what ends a hyphenated line, as WeasyPrint's own hyphenation writes it
+NO_BREAK_SPACE = "\u00a0"  # widened by justification like a word space (WeasyPrint counts it)
+_WORDS_AND_SPACES = re.compile("[^ ]+| +")
+_LETTERS = re.compile(r"[^\W\d_]+")  # an elided prefix (jusqu’, lorsqu’) is a run of its own
+# Our lines are this much shorter than the measure: what HarfBuzz and Pango may round differently.
+SAFETY = 0.25
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A text paragraph's measure and type in the PDF, in CSS pixels, as WeasyPrint computes them from
+    the stylesheets (layout.paragraph_frame)."""
+
+    width: float
+    font_size: float
+    word_spacing: float       # negative: how far a word space may shrink
+    indent: float             # a paragraph after a paragraph
+    indent_opening: float     # the first paragraph of a text, after its header
+    indent_after_break: float  # the first paragraph after a section break
+
+
+@dataclass(frozen=True)
+class LineEnd:
+    """Where a line ends: inside a word (a hyphen is added, in italics if the word is) or at a space
+    or after a hyphen already there."""
+
+    hyphen: bool
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """Line ends per paragraph id; a paragraph that is not here is left to WeasyPrint's breaking."""
+
+    paragraphs: tuple[tuple[str, tuple[tuple[int, LineEnd], ...]], ...] = ()
+
+    def ends(self, paragraph: str) -> tuple[tuple[int, LineEnd], ...]:
+        return self._paragraphs.get(paragraph, ())
+
+    @cached_property
+    def _paragraphs(self) -> dict[str, tuple[tuple[int, LineEnd], ...]]:
+        return dict(self.paragraphs)
+
+
+def plan_lines(edition: Edition, styles: Styles, frame: Frame, settings: Settings = Settings()) -> LinePlan:
+    setter = ParagraphSetter(styles, frame, settings)
+    plans = []
+    for placed in edition.texts:
+        for number, block, indent in _indented(placed.text.blocks, frame):
+            ends = setter.line_ends(block, indent)
+            if ends is not None:
+                plans.append((paragraph_id(placed.anchor, number), ends))
+    return LinePlan(tuple(plans))
+
+
+def _indented(blocks: tuple, frame: Frame) -> Iterator[tuple[int, Paragraph, float]]:
+    previous = None
+    for number, block in enumerate(blocks, start=1):
+        if isinstance(block, Paragraph):
+            yield number, block, (frame.indent_opening if previous is None else
+                                  frame.indent if isinstance(previous, Paragraph) else frame.indent_after_break)
+        previous = block
+
+
+def hyphenator(settings: Settings) -> pyphen.Pyphen:
+    """TeX's French patterns (Pyphen ships them), with the letters kept before and carried over."""
+    return _pyphen(settings.letters_before_hyphen, settings.letters_after_hyphen)
+
+
+@lru_cache(maxsize=4)
+def _pyphen(left: int, right: int) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="fr_FR", left=left, right=right)
+
+
+class ParagraphSetter:
+    """Turns paragraphs into items (linebreak.py) and the chosen breaks back into line ends."""
+
+    def __init__(self, styles: Styles, frame: Frame, settings: Settings) -> None:
+        faces = {(face.italic, face.bold): face for face in font_chain(styles).book}
+        self._faces = {italic: FaceMetrics(styles.file(faces[(italic, False)].file), frame.font_size)
+                       for italic in (False, True)}
+        self._frame, self._settings = frame, settings
+        space = self._faces[False].width(" ")
+        self._shrink = max(0.0, -frame.word_spacing)
+        self._space = Glue(space, space * settings.space_stretch, self._shrink)
+        self._hyphenate = hyphenator(settings).positions
+
+    def line_ends(self, paragraph: Paragraph, indent: float) -> tuple[tuple[int, LineEnd], ...] | None:
+        """None when the paragraph is not ours to set: a character the book font lacks (it is set in a
+        fallback font, which we do not measure), or no set of breaks without an overfull line."""
+        text = paragraph.plain
+        emphasis = [span.emphasis for span in paragraph.spans for _ in span.text]
+        if not all(self._faces[span.emphasis].covers(span.text) for span in paragraph.spans):
+            return None
+        items: list[Item] = []
+        ends: list[tuple[int, LineEnd] | None] = []
+        for match in _WORDS_AND_SPACES.finditer(text):
+            if match.group()[0] == " ":
+                for offset in range(match.start(), match.end()):
+                    items.append(self._space)
+                    ends.append((offset, LineEnd(hyphen=False)))
+            else:
+                self._add_word(text, emphasis, match.start(), match.end(), items, ends)
+        items += [Penalty(0, INFINITY, False), Glue(0, 100 * self._frame.width, 0), Penalty(0, -INFINITY, False)]
+        ends += [None, None, None]
+        width = self._frame.width - SAFETY
+        breaks = break_lines(items, width - indent, width, self._settings)
+        if breaks is None:
+            return None
+        return tuple(ends[index] for index in breaks[:-1])
+
+    def _add_word(self, text: str, emphasis: list[bool], start: int, end: int, items: list[Item],
+                  ends: list[tuple[int, LineEnd] | None]) -> None:
+        cuts = {start + index: hyphenated for index, hyphenated in word_cuts(text[start:end], self._hyphenate)}
+        bounds = sorted({start, end} | set(cuts) |
+                        {offset for offset in range(start + 1, end) if emphasis[offset] != emphasis[offset - 1]})
+        run_start = start
+        for left, right in zip(bounds, bounds[1:]):
+            italic = emphasis[left]
+            if left > start and emphasis[left] != emphasis[left - 1]:
+                run_start = left
+            face = self._faces[italic]
+            # Widths as differences of prefixes: a word not broken measures exactly as one run.
+            width = face.width(text[run_start:right]) - (face.width(text[run_start:left]) if left > run_start else 0)
+            spaces = text.count(NO_BREAK_SPACE, left, right)
+            items.append(Box(width, spaces * self._space.stretch, spaces * self._shrink))
+            ends.append(None)
+            if right in cuts:
+                hyphenated = cuts[right]
+                items.append(Penalty(face.width(HYPHEN) if hyphenated else 0.0,
+                                     self._settings.hyphen_penalty if hyphenated
+                                     else self._settings.explicit_hyphen_penalty, True))
+                ends.append((right, LineEnd(hyphen=hyphenated, emphasis=hyphenated and italic)))
+
+
+def word_cuts(word: str, hyphenate: Callable[[str], list[int]]) -> Iterator[tuple[int, bool]]:
+    """Where a word may be broken, as (index, hyphen added): the hyphenation points of each run of
+    letters, so that the word after an elided prefix (jusqu’, lorsqu’) is hyphenated too, and after a
+    hyphen between letters (peut-|être)."""
+    for run in _LETTERS.finditer(word):
+        for position in hyphenate(run.group()):
+            yield run.start() + position, True
+    for index in range(1, len(word) - 1):
+        if word[index] in "-" + HYPHEN and word[index - 1].isalpha() and word[index + 1].isalpha():
+            yield index + 1, False
