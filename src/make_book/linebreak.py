@@ -46,7 +46,7 @@ class Settings:
     """TeX's parameters, under their TeX names where they have one."""
 
     line_penalty: float = 10             # \linepenalty
-    hyphen_penalty: float = 50           # \hyphenpenalty: a break at a hyphenation point
+    hyphen_penalty: float = 100          # \hyphenpenalty: a break at a hyphenation point
     explicit_hyphen_penalty: float = 50  # \exhyphenpenalty: a break after a hyphen in the text
     space_stretch: float = 0.5           # a word space may grow by this share of its width
     letters_before_hyphen: int = 2       # \lefthyphenmin
@@ -55,7 +55,7 @@ class Settings:
     triple_hyphen_demerits: float = 100_000  # ours: a third one in a row
     final_hyphen_demerits: float = 50_000   # \finalhyphendemerits: a hyphen on the last full line
     adjacent_demerits: float = 10_000    # \adjdemerits: a tight line next to a loose one
-    passes: tuple[tuple[float, bool, float], ...] = ((1.0, False, 0.0), (2.0, True, 0.0), (2.0, True, 0.1))
+    passes: tuple[tuple[float, bool, float], ...] = ((1.5, False, 0.0), (2.0, True, 0.0), (4.0, True, 0.0), (4.0, True, 0.1))
     """(tolerance as the greatest stretch ratio, hyphenation on, emergency stretch as a share of the
     line width): the first pass that finds a set of breaks wins, as in TeX."""
 

@@ -154,11 +154,16 @@ class ParagraphSetter:
 
 def word_cuts(word: str, hyphenate: Callable[[str], list[int]]) -> Iterator[tuple[int, bool]]:
     """Where a word may be broken, as (index, hyphen added): the hyphenation points of each run of
-    letters, so that the word after an elided prefix (jusqu’, lorsqu’) is hyphenated too, and after a
-    hyphen between letters (peut-|être)."""
+    letters, so that the word after an elided prefix (jusqu’, lorsqu’) is hyphenated too; after a
+    hyphen between letters (peut-|être); after a slash inside an address (exemple.fr/|page), which a
+    hyphen would change."""
+    url = "://" in word or "www." in word
     for run in _LETTERS.finditer(word):
-        for position in hyphenate(run.group()):
-            yield run.start() + position, True
+        if not url:
+            for position in hyphenate(run.group()):
+                yield run.start() + position, True
     for index in range(1, len(word) - 1):
         if word[index] in "-" + HYPHEN and word[index - 1].isalpha() and word[index + 1].isalpha():
+            yield index + 1, False
+        elif url and word[index] == "/" and word[index - 1] != "/" and word[index + 1].isalnum():
             yield index + 1, False
