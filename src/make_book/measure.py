@@ -20,7 +20,7 @@ class FaceMetrics:
         self.width = lru_cache(maxsize=200_000)(self._width)
 
     def covers(self, text: str) -> bool:
-        return all(ord(char) in self._cmap for char in text)
+        return self._cmap.issuperset(map(ord, text))
 
     def _width(self, text: str) -> float:
         buffer = hb.Buffer()

@@ -23,6 +23,8 @@ _WORDS_AND_SPACES = re.compile("[^ ]+| +")
 _LETTERS = re.compile(r"[^\W\d_]+")  # an elided prefix (jusqu’, lorsqu’) is a run of its own
 # Our lines are this much shorter than the measure: what HarfBuzz and Pango may round differently.
 SAFETY = 0.25
+# The last line's empty room is this much less than measured, so that it never pushes a line of its own
+LAST_LINE_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,25 @@ class LineEnd:
 
 
 @dataclass(frozen=True)
+class SetParagraph:
+    """A paragraph's line ends, and how much of its last line is left empty (CSS pixels, a pixel
+    less than measured): print.css fills it so that the last line is not justified."""
+
+    ends: tuple[tuple[int, LineEnd], ...]
+    last_line_room: float
+
+
+@dataclass(frozen=True)
 class LinePlan:
-    """Line ends per paragraph id; a paragraph that is not here is left to WeasyPrint's breaking."""
+    """The set paragraphs by id; a paragraph that is not here is left to WeasyPrint's breaking."""
 
-    paragraphs: tuple[tuple[str, tuple[tuple[int, LineEnd], ...]], ...] = ()
+    paragraphs: tuple[tuple[str, SetParagraph], ...] = ()
 
-    def ends(self, paragraph: str) -> tuple[tuple[int, LineEnd], ...]:
-        return self._paragraphs.get(paragraph, ())
+    def get(self, paragraph: str) -> SetParagraph | None:
+        return self._paragraphs.get(paragraph)
 
     @cached_property
-    def _paragraphs(self) -> dict[str, tuple[tuple[int, LineEnd], ...]]:
+    def _paragraphs(self) -> dict[str, SetParagraph]:
         return dict(self.paragraphs)
 
 
@@ -66,9 +77,9 @@ def plan_lines(edition: Edition, styles: Styles, frame: Frame, settings: Setting
     plans = []
     for placed in edition.texts:
         for number, block, indent in _indented(placed.text.blocks, frame):
-            ends = setter.line_ends(block, indent)
-            if ends is not None:
-                plans.append((paragraph_id(placed.anchor, number), ends))
+            lines = setter.set(block, indent)
+            if lines is not None:
+                plans.append((paragraph_id(placed.anchor, number), lines))
     return LinePlan(tuple(plans))
 
 
@@ -103,8 +114,9 @@ class ParagraphSetter:
         self._shrink = max(0.0, -frame.word_spacing)
         self._space = Glue(space, space * settings.space_stretch, self._shrink)
         self._hyphenate = hyphenator(settings).positions
+        self._words = lru_cache(maxsize=100_000)(self._word_items)
 
-    def line_ends(self, paragraph: Paragraph, indent: float) -> tuple[tuple[int, LineEnd], ...] | None:
+    def set(self, paragraph: Paragraph, indent: float) -> SetParagraph | None:
         """None when the paragraph is not ours to set: a character the book font lacks (it is set in a
         fallback font, which we do not measure), or no set of breaks without an overfull line."""
         text = paragraph.plain
@@ -114,42 +126,51 @@ class ParagraphSetter:
         items: list[Item] = []
         ends: list[tuple[int, LineEnd] | None] = []
         for match in _WORDS_AND_SPACES.finditer(text):
-            if match.group()[0] == " ":
-                for offset in range(match.start(), match.end()):
+            start = match.start()
+            if text[start] == " ":
+                for offset in range(start, match.end()):
                     items.append(self._space)
                     ends.append((offset, LineEnd(hyphen=False)))
             else:
-                self._add_word(text, emphasis, match.start(), match.end(), items, ends)
+                # A word's boxes and penalties, each penalty with where its line would end; cached.
+                for item, cut in self._words(match.group(), tuple(emphasis[start:match.end()])):
+                    items.append(item)
+                    ends.append(None if cut is None else (start + cut[0], cut[1]))
         items += [Penalty(0, INFINITY, False), Glue(0, 100 * self._frame.width, 0), Penalty(0, -INFINITY, False)]
         ends += [None, None, None]
         width = self._frame.width - SAFETY
         breaks = break_lines(items, width - indent, width, self._settings)
         if breaks is None:
             return None
-        return tuple(ends[index] for index in breaks[:-1])
+        last_start = breaks[-2] + 1 if len(breaks) > 1 else 0
+        # The last line as WeasyPrint sets it before justifying: its spaces shrunk as far as they go.
+        last = sum(item.width - item.shrink for item in items[last_start:] if not isinstance(item, Penalty))
+        room = (width - indent if len(breaks) == 1 else width) - last - LAST_LINE_MARGIN
+        return SetParagraph(tuple(ends[index] for index in breaks[:-1]), round(max(0.0, room), 2))
 
-    def _add_word(self, text: str, emphasis: list[bool], start: int, end: int, items: list[Item],
-                  ends: list[tuple[int, LineEnd] | None]) -> None:
-        cuts = {start + index: hyphenated for index, hyphenated in word_cuts(text[start:end], self._hyphenate)}
-        bounds = sorted({start, end} | set(cuts) |
-                        {offset for offset in range(start + 1, end) if emphasis[offset] != emphasis[offset - 1]})
-        run_start = start
+    def _word_items(self, word: str, emphasis: tuple[bool, ...]) -> tuple[tuple[Item, tuple[int, LineEnd] | None],
+                                                                           ...]:
+        cuts = dict(word_cuts(word, self._hyphenate))  # index -> a hyphen is added
+        bounds = sorted({0, len(word)} | set(cuts) |
+                        {index for index in range(1, len(word)) if emphasis[index] != emphasis[index - 1]})
+        pieces: list[tuple[Item, tuple[int, LineEnd] | None]] = []
+        run_start = 0
         for left, right in zip(bounds, bounds[1:]):
             italic = emphasis[left]
-            if left > start and emphasis[left] != emphasis[left - 1]:
+            if left > 0 and emphasis[left] != emphasis[left - 1]:
                 run_start = left
             face = self._faces[italic]
             # Widths as differences of prefixes: a word not broken measures exactly as one run.
-            width = face.width(text[run_start:right]) - (face.width(text[run_start:left]) if left > run_start else 0)
-            spaces = text.count(NO_BREAK_SPACE, left, right)
-            items.append(Box(width, spaces * self._space.stretch, spaces * self._shrink))
-            ends.append(None)
+            width = face.width(word[run_start:right]) - (face.width(word[run_start:left]) if left > run_start else 0)
+            spaces = word.count(NO_BREAK_SPACE, left, right)
+            pieces.append((Box(width, spaces * self._space.stretch, spaces * self._shrink), None))
             if right in cuts:
                 hyphenated = cuts[right]
-                items.append(Penalty(face.width(HYPHEN) if hyphenated else 0.0,
-                                     self._settings.hyphen_penalty if hyphenated
-                                     else self._settings.explicit_hyphen_penalty, True))
-                ends.append((right, LineEnd(hyphen=hyphenated, emphasis=hyphenated and italic)))
+                penalty = Penalty(face.width(HYPHEN) if hyphenated else 0.0,
+                                  self._settings.hyphen_penalty if hyphenated
+                                  else self._settings.explicit_hyphen_penalty, True)
+                pieces.append((penalty, (right, LineEnd(hyphen=hyphenated, emphasis=hyphenated and italic))))
+        return tuple(pieces)
 
 
 def word_cuts(word: str, hyphenate: Callable[[str], list[int]]) -> Iterator[tuple[int, bool]]:
