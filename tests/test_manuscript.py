@@ -28,6 +28,14 @@ def test_author_line_forms_before_the_title_between_separators(author_line: str)
     assert text.paragraphs[0].plain == "Corps."
 
 
+@pytest.mark.parametrize("content", ["Par un soir de printemps\nTexte de Guy de Maupassant\n\nCorps.",
+                                     "____\nPar un soir de printemps\n____\nPar Guy de Maupassant\nCorps."])
+def test_a_title_that_starts_like_an_author_line_is_a_title_when_an_author_line_follows(content: str) -> None:
+    text = parse_text(content, PATH)
+    assert (text.title, text.author) == ("Par un soir de printemps", "Guy de Maupassant")
+    assert [paragraph.plain for paragraph in text.paragraphs] == ["Corps."]
+
+
 def test_a_text_without_author() -> None:
     text = parse_text("Présentation\n\nUn paragraphe.", PATH)
     assert text.author is None and text.paragraphs[0].plain == "Un paragraphe."

@@ -28,7 +28,7 @@ def parse_text(text: str, path: Path) -> Text:
             position += 1
             continue
         match = AUTHOR.match(line)
-        if match and author is None:
+        if match and author is None and not (title is None and _author_line_follows(lines, position)):
             author = match.group("name").strip()
         elif title is None:
             title = (number, line)
@@ -41,6 +41,15 @@ def parse_text(text: str, path: Path) -> Text:
         raise MakeBookError("no title: the file has no text line", path, 1)
     return Text(path=path, title=title[1], title_line=title[0], author=author,
                 blocks=_blocks(lines[position:]))
+
+
+def _author_line_follows(lines: list[tuple[int, str]], position: int) -> bool:
+    """Whether the next header line is an author line too: then this one is a title that starts
+    like one (« Par un soir de printemps » then « Texte de Guy de Maupassant »)."""
+    for _, line in lines[position + 1:]:
+        if line and not SEPARATOR.match(line):
+            return AUTHOR.match(line) is not None
+    return False
 
 
 def _blocks(lines: list[tuple[int, str]]) -> tuple[Paragraph | SectionBreak, ...]:
