@@ -132,29 +132,35 @@ def make_book_pdf(manuscript: Path, out: Path, line_breaking: str) -> Path:
 
 
 def draw_before_after(work: Path, picture: Path) -> None:
-    """The opening page of the second tale, set by WeasyPrint alone and by make-book, side by side."""
+    """The page of prose where the two ways differ most in hyphenated line ends, set by WeasyPrint
+    alone and by make-book, side by side."""
     from PIL import Image, ImageDraw, ImageFont
 
+    pdfs = {breaking: next((work / breaking).glob("*-tome-1.pdf")) for breaking in ("greedy", "total-fit")}
+    hyphens: dict[str, dict[int, int]] = {}
+    for breaking, pdf in pdfs.items():
+        counts: dict[int, int] = {}
+        for page, chars in body_lines(pdf):
+            counts[page] = counts.get(page, 0) + (chars[-1]["text"] in HYPHENS)
+        hyphens[breaking] = counts
+    number = max(hyphens["greedy"], key=lambda page: hyphens["greedy"][page] - hyphens["total-fit"].get(page, 0))
     pages = []
-    for breaking in ("greedy", "total-fit"):
-        pdf = next((work / breaking).glob("*-tome-1.pdf"))
-        with pdfplumber.open(pdf) as document:
-            number = next(index for index, page in enumerate(document.pages, start=1)
-                          if "Jeanne allait" in (page.extract_text() or ""))
+    for breaking, pdf in pdfs.items():
         stem = work / f"page-{breaking}"
-        subprocess.run(["pdftoppm", "-r", "150", "-f", str(number), "-l", str(number), "-png", "-singlefile",
+        subprocess.run(["pdftoppm", "-r", "110", "-f", str(number), "-l", str(number), "-png", "-singlefile",
                         str(pdf), str(stem)], check=True)
         page = Image.open(f"{stem}.png")
-        pages.append(page.crop((0, int(page.height * 0.26), page.width, int(page.height * 0.62))))
+        pages.append(page.crop((0, int(page.height * 0.06), page.width, int(page.height * 0.93))))
     width, height = pages[0].width, pages[0].height
-    sheet = Image.new("RGB", (2 * width + 30, height + 60), "white")
+    sheet = Image.new("RGB", (2 * width + 30, height + 50), "white")
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.truetype(str(ROOT / "styles" / "fonts" / "LinLibertine_R.otf"), 26)
-    for index, (page, label) in enumerate(zip(pages, ("WeasyPrint alone (greedy)",
-                                                      "make-book (total-fit, HarfBuzz, TeX patterns)"))):
-        sheet.paste(page, (index * (width + 30), 60))
-        draw.text((index * (width + 30) + 40, 15), label, fill="black", font=font)
-    draw.line((width + 15, 0, width + 15, height + 60), fill="#999999", width=2)
+    font = ImageFont.truetype(str(ROOT / "styles" / "fonts" / "LinLibertine_R.otf"), 22)
+    labels = (f"WeasyPrint alone: {hyphens['greedy'][number]} hyphenated line ends",
+              f"make-book: {hyphens['total-fit'].get(number, 0)} hyphenated line ends")
+    for index, (page, label) in enumerate(zip(pages, labels)):
+        sheet.paste(page, (index * (width + 30), 50))
+        draw.text((index * (width + 30) + 60, 12), label, fill="black", font=font)
+    draw.line((width + 15, 0, width + 15, height + 50), fill="#999999", width=2)
     sheet.save(picture, optimize=True)
 
 
