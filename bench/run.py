@@ -29,10 +29,11 @@ from make_book.assemble import assemble, editions  # noqa: E402
 from make_book.book_html import print_html  # noqa: E402
 from make_book.build import build_timestamp  # noqa: E402
 from make_book.config import load_config  # noqa: E402
-from make_book.layout import PageSetup, lay_out, page_map  # noqa: E402
+from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame  # noqa: E402
 from make_book.normalize import normalize  # noqa: E402
 from make_book.render.epub import build_epub  # noqa: E402
 from make_book.styles import read_styles  # noqa: E402
+from make_book.typeset import LinePlan, plan_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_BOOK = [sys.executable, "-m", "make_book"]
@@ -48,8 +49,36 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     return seconds, (peak if peak > before else 0) // 1024
 
 
+def page_count(pdf: Path) -> int:
+    import pypdf
+    return len(pypdf.PdfReader(pdf).pages)
+
+
 def median_of(runs: int, measure) -> float:
     return statistics.median(measure() for _ in range(runs))
+
+
+# Pandoc's peer of print.css: the same A5 page, margins, font files, size, leading, indent, justification,
+# hyphenation and recto openings; no running heads, no TOC page numbers, no index, no tags.
+LIKE_FOR_LIKE_CSS = """
+@page { size: A5; margin: 18mm 14mm 20mm 20mm; @bottom-center { content: counter(page); font-size: 9pt; } }
+@page :left { margin-left: 14mm; margin-right: 20mm; }
+@page :right { margin-left: 20mm; margin-right: 14mm; }
+@font-face { font-family: "Book Libertine"; src: url("FONTS/LinLibertine_R.otf"); }
+@font-face { font-family: "Book Libertine"; font-style: italic; src: url("FONTS/LinLibertine_RI.otf"); }
+html { font-family: "Book Libertine"; font-size: 10.5pt; line-height: 1.4; }
+body { margin: 0; }
+p { margin: 0; text-indent: 1.5em; text-align: justify; hyphens: auto; }
+h1 { break-before: right; font-weight: normal; font-size: 1.5em; text-align: center; margin: 25mm 0 0.6em; }
+"""
+
+
+def our_print_html(edition, styles, config, timestamp) -> str:  # noqa: ANN001
+    """The HTML make-book gives WeasyPrint, its lines broken as the build breaks them."""
+    setup = PageSetup.for_reader(config.pdf)
+    lines = (plan_lines(edition, styles, paragraph_frame(styles, setup))
+             if config.pdf.line_breaking == "total-fit" else LinePlan())
+    return print_html(edition, timestamp, lines=lines)
 
 
 def pandoc_sources(manuscript: Path, work: Path) -> list[Path]:
@@ -77,7 +106,7 @@ def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, lis
     styles = read_styles(config.styles_dir, config.fonts.fallback)
     for edition in editions(assemble(config).book, config.editions(), styles):
         html = config.styles_dir / f"bench-{edition.name}.html"  # beside the fonts it links
-        html.write_text(print_html(edition, timestamp), encoding="utf-8")
+        html.write_text(our_print_html(edition, styles, config, timestamp), encoding="utf-8")
         sources.append((html, [config.styles_dir / "book.css", config.styles_dir / "print.css", setup]))
     return sources
 
@@ -132,8 +161,8 @@ def main() -> None:
         styles = read_styles(config.styles_dir, config.fonts.fallback)
         timestamp = build_timestamp(config)
         built = editions(assemble(config).book, config.editions(), styles)
-        maps = [page_map(lay_out(print_html(edition, timestamp), styles, PageSetup.for_reader(config.pdf)), edition)
-                for edition in built]
+        maps = [page_map(lay_out(our_print_html(edition, styles, config, timestamp), styles,
+                                 PageSetup.for_reader(config.pdf)), edition) for edition in built]
 
         def epub_stage() -> float:
             started = time.perf_counter()
@@ -148,6 +177,26 @@ def main() -> None:
         sources = pandoc_sources(manuscript, work)
         results["pandoc_epub_s"] = median_of(options.runs, lambda: sum(
             timed([pandoc, str(source), "-o", str(source.with_suffix(".epub"))], work)[0] for source in sources))
+
+        # Pandoc, like for like: both tomes in parallel, each its EPUB then its PDF through WeasyPrint with
+        # a stylesheet that gives the same page, as make-book's full build does.
+        css = work / "like-for-like.css"
+        css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (project / "styles" / "fonts").as_uri()))
+        weasyprint = shutil.which("weasyprint") or "weasyprint"
+
+        def pandoc_full() -> float:
+            started = time.perf_counter()
+            chains = [subprocess.Popen(
+                f'"{pandoc}" "{source}" -o "{source.with_suffix(".epub")}" && "{pandoc}" "{source}" -s '
+                f'--css "{css}" --pdf-engine="{weasyprint}" -o "{source.with_suffix(".pdf")}"',
+                shell=True, cwd=work) for source in sources]
+            if any(chain.wait() for chain in chains):
+                raise RuntimeError("pandoc failed")
+            return time.perf_counter() - started
+        results["pandoc_full_s"] = median_of(options.runs, pandoc_full)
+        results["pandoc_pages"] = sum(page_count(source.with_suffix(".pdf")) for source in sources)
+        fresh_build()
+        results["our_pages"] = sum(page_count(pdf) for pdf in (work / "out").glob("*-tome-*.pdf"))
 
         # Raw WeasyPrint on our HTML, tome 1, as a command like ours.
         html, stylesheets = raw_weasyprint_sources(manuscript, work)[0]
@@ -181,6 +230,9 @@ def main() -> None:
         results |= {
             "ratio_full_to_sequential": results["full_build_s"] / results["sequential_build_s"],
             "ratio_our_epub_to_pandoc": results["epub_stage_s"] / results["pandoc_epub_s"],
+            "ratio_full_to_pandoc_like_for_like": results["full_build_s"] / results["pandoc_full_s"],
+            "ratio_per_page_to_pandoc": (results["full_build_s"] / results["our_pages"])
+                                        / (results["pandoc_full_s"] / results["pandoc_pages"]),
             "ratio_epub_only_build_to_pandoc": results["epub_only_build_s"] / results["pandoc_epub_s"],
             "ratio_our_pdf_to_raw_weasyprint": results["our_pdf_tome1_s"] / results["raw_weasyprint_tome1_s"],
             "ratio_one_text_to_full": results["rebuild_one_text_s"] / results["full_build_s"],
@@ -201,6 +253,10 @@ def table(report: dict) -> str:
          f"{r['normalize_s']:.2f} s for {r['corpus_mb']:.2f} MB ({r['normalize_mb_per_s']:.1f} MB/s)", ""),
         ("full build, 2 tomes × EPUB + PDF", f"{r['full_build_s']:.1f} s, peak {r['peak_rss_mib']} MiB/process",
          f"{r['ratio_full_to_sequential']:.2f} × sequential ({r['sequential_build_s']:.1f} s; target ≤ 0.6)"),
+        ("full build vs Pandoc like for like", f"{r['full_build_s']:.1f} s ({r['our_pages']} pages) vs "
+         f"{r['pandoc_full_s']:.1f} s ({r['pandoc_pages']} pages)",
+         f"{r['ratio_full_to_pandoc_like_for_like']:.2f} × Pandoc; per page "
+         f"{r['ratio_per_page_to_pandoc']:.2f} × (target ≤ 1.0)"),
         ("full build with the omnibus too", f"{r['full_build_with_omnibus_s']:.1f} s",
          f"{r['ratio_with_omnibus_to_full']:.2f} × without (the omnibus is laid out again)"),
         ("EPUB stage (both tomes) vs Pandoc", f"{r['epub_stage_s']:.1f} s vs {r['pandoc_epub_s']:.1f} s",
