@@ -33,7 +33,7 @@ from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame  # no
 from make_book.normalize import normalize  # noqa: E402
 from make_book.render.epub import build_epub  # noqa: E402
 from make_book.styles import read_styles  # noqa: E402
-from make_book.typeset import LinePlan, plan_lines  # noqa: E402
+from make_book.typeset import plan_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_BOOK = [sys.executable, "-m", "make_book"]
@@ -77,7 +77,7 @@ def our_print_html(edition, styles, config, timestamp) -> str:  # noqa: ANN001
     """The HTML make-book gives WeasyPrint, its lines broken as the build breaks them."""
     setup = PageSetup.for_reader(config.pdf)
     lines = (plan_lines(edition, styles, paragraph_frame(styles, setup))
-             if config.pdf.line_breaking == "total-fit" else LinePlan())
+             if config.pdf.line_breaking == "total-fit" else None)
     return print_html(edition, timestamp, lines=lines)
 
 

@@ -91,10 +91,10 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         # nothing to render should not pay.
         from make_book.book_html import print_html
         from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame
-        from make_book.typeset import LinePlan, plan_lines
+        from make_book.typeset import plan_lines
 
         setup = PageSetup.for_reader(edition.pdf)
-        lines = LinePlan()
+        lines = None
         if edition.pdf.line_breaking == "total-fit":
             started = time.perf_counter()
             lines = plan_lines(edition, styles, paragraph_frame(styles, setup))

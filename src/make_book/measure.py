@@ -4,8 +4,6 @@ Widths are in CSS pixels, WeasyPrint's unit; word spacing is the caller's (types
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import uharfbuzz as hb
 
 
@@ -17,12 +15,20 @@ class FaceMetrics:
         self._font = hb.Font(face)
         self._scale = size / face.upem
         self._cmap = frozenset(face.unicodes)
-        self.width = lru_cache(maxsize=200_000)(self._width)
+        # A plain dict, not functools' cache on a bound method: no reference cycle, so the widths are
+        # freed as soon as the line breaking is done, before the layout needs the memory.
+        self._widths: dict[str, float] = {}
 
     def covers(self, text: str) -> bool:
         return self._cmap.issuperset(map(ord, text))
 
-    def _width(self, text: str) -> float:
+    def width(self, text: str) -> float:
+        found = self._widths.get(text)
+        if found is None:
+            found = self._widths[text] = self._shaped_width(text)
+        return found
+
+    def _shaped_width(self, text: str) -> float:
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()

@@ -114,7 +114,7 @@ class ParagraphSetter:
         self._shrink = max(0.0, -frame.word_spacing)
         self._space = Glue(space, space * settings.space_stretch, self._shrink)
         self._hyphenate = hyphenator(settings).positions
-        self._words = lru_cache(maxsize=100_000)(self._word_items)
+        self._words: dict[tuple[str, tuple[bool, ...]], tuple] = {}  # a plain dict: see measure.py
 
     def set(self, paragraph: Paragraph, indent: float) -> SetParagraph | None:
         """None when the paragraph is not ours to set: a character the book font lacks (it is set in a
@@ -133,7 +133,10 @@ class ParagraphSetter:
                     ends.append((offset, LineEnd(hyphen=False)))
             else:
                 # A word's boxes and penalties, each penalty with where its line would end; cached.
-                for item, cut in self._words(match.group(), tuple(emphasis[start:match.end()])):
+                key = (match.group(), tuple(emphasis[start:match.end()]))
+                if key not in self._words:
+                    self._words[key] = self._word_items(*key)
+                for item, cut in self._words[key]:
                     items.append(item)
                     ends.append(None if cut is None else (start + cut[0], cut[1]))
         items += [Penalty(0, INFINITY, False), Glue(0, 100 * self._frame.width, 0), Penalty(0, -INFINITY, False)]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from make_book.config import PdfOptions
 from make_book.model import Edition, OutputFile, PageMap, Styles
-from make_book.typeset import LinePlan
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the workers that lay out, not by a rebuild with nothing to do
     from make_book.layout import PrintLayout
+    from make_book.typeset import LinePlan
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class RenderJob:
     stem: str
     layout: PrintLayout | None = None
     page_map: PageMap = PageMap()
-    lines: LinePlan = LinePlan()
+    lines: LinePlan | None = None
 
 
 class Renderer(Protocol):
