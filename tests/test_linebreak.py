@@ -126,12 +126,30 @@ def both_ways(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     manuscript = generate(base, texts=12, seed=15)
     outputs = {}
     for breaking in ("total-fit", "greedy"):
-        config = manuscript / "book.toml"
-        text = re.sub(r'\nline_breaking = "[a-z-]+"', "", config.read_text())
-        config.write_text(text.replace("[pdf]\n", f'[pdf]\nline_breaking = "{breaking}"\n'))
+        set_line_breaking(manuscript, breaking)
         outputs[breaking] = base / breaking
-        build_quietly(manuscript, outputs[breaking], tomes=(1,))
+        result = build_quietly(manuscript, outputs[breaking], tomes=(1,))
+        assert not [note for note in result.diagnostics if "lines" in note.message]  # every line as planned
     return outputs
+
+
+def set_line_breaking(manuscript: Path, breaking: str) -> None:
+    config = manuscript / "book.toml"
+    text = re.sub(r'\nline_breaking = "[a-z-]+"', "", config.read_text())
+    config.write_text(text.replace("[pdf]\n", f'[pdf]\nline_breaking = "{breaking}"\n'))
+
+
+def test_a_paragraph_laid_out_otherwise_than_planned_is_reported_with_its_place(tmp_path: Path) -> None:
+    """A style the breaker does not model (larger italics here) makes WeasyPrint wrap lines that
+    were planned to fit: the build says which paragraph, in which file and line."""
+    manuscript = generate(tmp_path, texts=2, seed=4)
+    text = manuscript / "tome-1" / "001-texte.txt"
+    text.write_text(text.read_text().rstrip() + "\n\n" + " ".join(["*mot*"] * 200) + "\n")
+    with (tmp_path / "styles" / "print.css").open("a") as sheet:
+        sheet.write("p.set em { font-size: 1.4em; }\n")
+    result = build_quietly(manuscript, tmp_path / "out", tomes=(1,), formats=("pdf",))
+    notes = [note for note in result.diagnostics if "make-book set" in note.message]
+    assert notes and all(note.path.name == "001-texte.txt" and note.line for note in notes)
 
 
 def test_every_line_is_justified_to_the_margin_and_none_overruns_it(both_ways: dict[str, Path]) -> None:

@@ -90,7 +90,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
         # nothing to render should not pay.
         from make_book.book_html import print_html
-        from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame
+        from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame
         from make_book.typeset import plan_lines
 
         setup = PageSetup.for_reader(edition.pdf)
@@ -102,8 +102,8 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         started = time.perf_counter()
         layout = lay_out(print_html(edition, timestamp, lines=lines), styles, setup)
         job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition), lines=lines)
+        refused = layout.refused + (lines_off_plan(layout, lines, edition) if lines else ())
         seconds.append(("layout", time.perf_counter() - started))
-        refused = layout.refused
         _give_back_free_memory()
     files = []
     for renderer in renderers:

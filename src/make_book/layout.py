@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import BlockBox, TextBox
-from weasyprint.text.fonts import FontConfiguration
+from weasyprint.formatting_structure.boxes import BlockBox, LineBox, TextBox
+from weasyprint.text.fonts import FontConfiguration, font_features
 
 from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
@@ -15,7 +15,7 @@ from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, fallback_faces_used, font_chain
 from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
-from make_book.typeset import Frame
+from make_book.typeset import Frame, LinePlan
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -89,7 +89,15 @@ def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
              if isinstance(box, BlockBox) and box.element_tag == "p" and box.element.get("id")}
     following = found["following"]
     style = following.style
+    # The OpenType features WeasyPrint asks Pango for, from the same properties, so that HarfBuzz
+    # shapes the words as the page will.
+    features = font_features(*(style[name] for name in (
+        "font_kerning", "font_variant_ligatures", "font_variant_position", "font_variant_caps",
+        "font_variant_numeric", "font_variant_alternates", "font_variant_east_asian", "font_feature_settings")))
+    letter_spacing = style["letter_spacing"]
     return Frame(width=following.width, font_size=style["font_size"], word_spacing=style["word_spacing"],
+                 features=tuple(sorted(features.items())),
+                 letter_spacing=0.0 if letter_spacing == "normal" else float(letter_spacing),
                  indent=_pixels(style["text_indent"], following.width),
                  indent_opening=_pixels(found["opening"].style["text_indent"], following.width),
                  indent_after_break=_pixels(found["after-break"].style["text_indent"], following.width))
@@ -98,6 +106,27 @@ def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
 def _pixels(length: object, width: float) -> float:
     """A computed length (WeasyPrint's Dimension: pixels, or a percentage of the measure)."""
     return width * length.value / 100 if length.unit == "%" else float(length.value)
+
+
+def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tuple[Diagnostic, ...]:
+    """The set paragraphs WeasyPrint laid out in more or fewer lines than planned: its measure and
+    ours differ (a style the line breaker does not model), so the author hears of it."""
+    laid_out: dict[str, int] = {}
+    for page in layout.document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, BlockBox) and box.element_tag == "p" and lines.get(box.element.get("id", "")):
+                name = box.element.get("id")
+                laid_out[name] = laid_out.get(name, 0) + sum(isinstance(child, LineBox) for child in box.children)
+    found = []
+    for placed in edition.texts:
+        for number, block in enumerate(placed.text.blocks, start=1):
+            planned = lines.get(paragraph_id(placed.anchor, number))
+            if planned and laid_out.get(paragraph_id(placed.anchor, number)) != len(planned.ends) + 1:
+                found.append(Diagnostic(
+                    f"this paragraph came out in {laid_out.get(paragraph_id(placed.anchor, number), 0)} lines in the "
+                    f"PDF, not the {len(planned.ends) + 1} make-book set: a style the line breaker does not measure "
+                    "(see docs/typography.md)?", placed.text.path, block.line))
+    return tuple(found)
 
 
 def page_map(layout: PrintLayout, edition: Edition) -> PageMap:

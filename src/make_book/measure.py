@@ -10,10 +10,11 @@ import uharfbuzz as hb
 class FaceMetrics:
     """One font file at one size: advance widths of text runs, cached."""
 
-    def __init__(self, data: bytes, size: float) -> None:
+    def __init__(self, data: bytes, size: float, features: dict[str, int] | None = None) -> None:
         face = hb.Face(hb.Blob(data))
         self._font = hb.Font(face)
         self._scale = size / face.upem
+        self._features = features or {}
         self._cmap = frozenset(face.unicodes)
         # A plain dict, not functools' cache on a bound method: no reference cycle, so the widths are
         # freed as soon as the line breaking is done, before the layout needs the memory.
@@ -32,5 +33,5 @@ class FaceMetrics:
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
-        hb.shape(self._font, buffer)
+        hb.shape(self._font, buffer, self._features)
         return sum(position.x_advance for position in buffer.glyph_positions) * self._scale

@@ -38,6 +38,8 @@ class Frame:
     indent: float             # a paragraph after a paragraph
     indent_opening: float     # the first paragraph of a text, after its header
     indent_after_break: float  # the first paragraph after a section break
+    features: tuple[tuple[str, int], ...] = ()  # OpenType features, as WeasyPrint gives them to Pango
+    letter_spacing: float = 0.0  # not modelled: a paragraph with letter spacing is left to WeasyPrint
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,8 @@ class ParagraphSetter:
 
     def __init__(self, styles: Styles, frame: Frame, settings: Settings) -> None:
         faces = {(face.italic, face.bold): face for face in font_chain(styles).book}
-        self._faces = {italic: FaceMetrics(styles.file(faces[(italic, False)].file), frame.font_size)
-                       for italic in (False, True)}
+        self._faces = {italic: FaceMetrics(styles.file(faces[(italic, False)].file), frame.font_size,
+                                           dict(frame.features)) for italic in (False, True)}
         self._frame, self._settings = frame, settings
         space = self._faces[False].width(" ")
         self._shrink = max(0.0, -frame.word_spacing)
@@ -118,10 +120,11 @@ class ParagraphSetter:
 
     def set(self, paragraph: Paragraph, indent: float) -> SetParagraph | None:
         """None when the paragraph is not ours to set: a character the book font lacks (it is set in a
-        fallback font, which we do not measure), or no set of breaks without an overfull line."""
+        fallback font, which we do not measure), letter spacing, or no set of breaks without an
+        overfull line."""
         text = paragraph.plain
         emphasis = [span.emphasis for span in paragraph.spans for _ in span.text]
-        if not all(self._faces[span.emphasis].covers(span.text) for span in paragraph.spans):
+        if self._frame.letter_spacing or not all(self._faces[span.emphasis].covers(span.text) for span in paragraph.spans):
             return None
         items: list[Item] = []
         ends: list[tuple[int, LineEnd] | None] = []
