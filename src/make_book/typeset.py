@@ -54,10 +54,12 @@ class LineEnd:
 @dataclass(frozen=True)
 class SetParagraph:
     """A paragraph's line ends, and how much of its last line is left empty (CSS pixels, a pixel
-    less than measured): print.css fills it so that the last line is not justified."""
+    less than measured): print.css fills it so that the last line is not justified. The filler is a
+    box (an empty element in the PDF's tags too), so it is left out where justifying would change
+    nothing: a last line with no space."""
 
     ends: tuple[tuple[int, LineEnd], ...]
-    last_line_room: float
+    last_line_room: float | None  # None: the last line has no space to widen, nothing to fill
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,11 @@ class ParagraphSetter:
             return None
         last_start = breaks[-2] + 1 if len(breaks) > 1 else 0
         # The last line as WeasyPrint sets it before justifying: its spaces shrunk as far as they go.
-        last = sum(item.width - item.shrink for item in items[last_start:] if not isinstance(item, Penalty))
+        last_line = [item for item in items[last_start:-3] if not isinstance(item, Penalty)]
+        last = sum(item.width - item.shrink for item in last_line)
         room = (width - indent if len(breaks) == 1 else width) - last - LAST_LINE_MARGIN
-        return SetParagraph(tuple(ends[index] for index in breaks[:-1]), round(max(0.0, room), 2))
+        widens = any(item.stretch for item in last_line)  # a word space or a no-break space
+        return SetParagraph(tuple(ends[index] for index in breaks[:-1]), round(max(0.0, room), 2) if widens else None)
 
     def _word_items(self, word: str, emphasis: tuple[bool, ...]) -> tuple[tuple[Item, tuple[int, LineEnd] | None],
                                                                            ...]:
