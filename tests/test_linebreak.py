@@ -241,3 +241,100 @@ def test_tags_and_epub_are_the_same_as_with_weasyprints_breaking(both_ways: dict
     assert names
     for name in names:
         assert strip(epubs[0].read(name).decode()) == strip(epubs[1].read(name).decode())
+
+
+def _line(items: list, start: int, end: int, available: float, settings: Settings, fitness: int,
+          flagged: bool) -> tuple[float, float, int, bool]:
+    """One line from `start` to the break at `end`, by TeX's definitions: (ratio, demerits, fitness
+    class, ends flagged), given the fitness and flag of the line before."""
+    line = [item for item in items[start:end] if not isinstance(item, Penalty)]
+    natural = sum(item.width for item in line) + (items[end].width if isinstance(items[end], Penalty) else 0)
+    stretch, shrink = sum(item.stretch for item in line), sum(item.shrink for item in line)
+    if natural < available:
+        ratio = (available - natural) / stretch if stretch else float("inf")
+    else:
+        ratio = (available - natural) / shrink if shrink else (0.0 if natural == available else float("-inf"))
+    cost = items[end].cost if isinstance(items[end], Penalty) else 0.0
+    forced = cost <= -10_000
+    demerits = (settings.line_penalty + 100 * abs(ratio) ** 3) ** 2
+    demerits += cost ** 2 if cost >= 0 else 0 if forced else -cost ** 2
+    is_flagged = isinstance(items[end], Penalty) and items[end].flagged
+    demerits += settings.double_hyphen_demerits * (is_flagged and flagged)
+    demerits += settings.final_hyphen_demerits * (forced and flagged)
+    new_fitness = 0 if ratio < -0.5 else 1 if ratio <= 0.5 else 2 if ratio <= 1 else 3
+    demerits += settings.adjacent_demerits * (abs(new_fitness - fitness) > 1)
+    return ratio, demerits, new_fitness, is_flagged
+
+
+def _next_start(items: list, end: int) -> int:
+    start = end + 1
+    while start < len(items) and not isinstance(items[start], Box):
+        start += 1
+    return start
+
+
+def _demerits_of(items: list, breaks: tuple[int, ...], widths: tuple[float, float], settings: Settings,
+                 tolerance: float) -> float | None:
+    total, fitness, flagged, start = 0.0, 1, False, 0
+    for number, end in enumerate(breaks):
+        ratio, demerits, fitness, flagged = _line(items, start, end, widths[number > 0], settings, fitness, flagged)
+        if not -1 <= ratio <= tolerance:
+            return None
+        total, start = total + demerits, _next_start(items, end)
+    return total
+
+
+def _least_demerits(items: list, legal: list[int], widths: tuple[float, float], settings: Settings,
+                    tolerance: float) -> float | None:
+    """Every sequence of legal breaks, searched exhaustively (a line that is already too tight is not
+    made longer): the least total demerits, or None when no sequence fits."""
+    best = None
+
+    def search(start: int, number: int, fitness: int, flagged: bool, total: float) -> None:
+        nonlocal best
+        for end in legal:
+            if end < start:
+                continue
+            ratio, demerits, new_fitness, is_flagged = _line(items, start, end, widths[number > 0], settings,
+                                                             fitness, flagged)
+            if ratio < -1:
+                return
+            if ratio <= tolerance:
+                if end == legal[-1]:
+                    best = total + demerits if best is None else min(best, total + demerits)
+                else:
+                    search(_next_start(items, end), number + 1, new_fitness, is_flagged, total + demerits)
+
+    search(0, 0, 1, False, 0.0)
+    return best
+
+
+@st.composite
+def item_lists(draw: st.DrawFn) -> list:
+    items: list = []
+    for word in range(draw(st.integers(3, 16))):
+        if word:
+            items.append(Glue(12, 12, 4))
+        items.append(Box(draw(st.integers(15, 60))))
+        if draw(st.booleans()):
+            items += [Penalty(4, 50, True), Box(draw(st.integers(10, 40)))]
+    return items + [Penalty(0, 10_000, False), Glue(0, 1e6, 0), Penalty(0, -10_000, False)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(item_lists(), st.sampled_from([150, 200, 250]), st.sampled_from([1.0, 2.0, 4.0]))
+def test_the_chosen_breaks_have_the_least_demerits_of_all_possible_ones(items: list, width: int,
+                                                                         tolerance: float) -> None:
+    """Total fit is exact: against every sequence of legal breaks, searched exhaustively."""
+    one_pass = Settings(passes=((tolerance, True, 0.0),), triple_hyphen_demerits=0)
+    legal = [index for index, item in enumerate(items)
+             if (isinstance(item, Glue) and isinstance(items[index - 1], Box))
+             or (isinstance(item, Penalty) and item.cost < 10_000)]
+    widths = (width - 20, width)
+    best = _least_demerits(items, legal, widths, one_pass, tolerance)
+    breaks = break_lines(items, *widths, one_pass)
+    if best is None:
+        assert breaks is None
+    else:
+        assert breaks is not None and breaks[-1] == len(items) - 1
+        assert abs(_demerits_of(items, breaks, widths, one_pass, tolerance) - best) <= 1e-9 * best
