@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -78,6 +79,14 @@ def text_file(rng: random.Random, author: str, number: int) -> str:
     if number % 29 == 0:
         text = text.replace(" fois", "\tfois ")  # tabs and trailing spaces
     return text
+
+
+def set_line_breaking(manuscript: Path, line_breaking: str) -> None:
+    """Sets `[pdf] line_breaking` in the manuscript's book.toml (the benchmark and the tests compare
+    both ways)."""
+    config = manuscript / "book.toml"
+    text = re.sub(r'\nline_breaking = "[a-z-]+"', "", config.read_text(encoding="utf-8"))
+    config.write_text(text.replace("[pdf]\n", f'[pdf]\nline_breaking = "{line_breaking}"\n'), encoding="utf-8")
 
 
 def generate(out: Path, texts: int = 612, seed: int = 612) -> Path:

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from corpus import generate  # noqa: E402
+from corpus import generate, set_line_breaking  # noqa: E402
 
 from make_book.assemble import assemble  # noqa: E402
 from make_book.build import BuildRequest, build  # noqa: E402
@@ -88,7 +88,8 @@ def word_gaps(chars: list[dict]) -> list[float]:
     gaps = []
     for before, after in zip(chars, chars[1:]):
         gap = after["x0"] - before["x1"]
-        if gap > 0.1 * BODY_SIZE and before["text"] not in FIXED_SPACE_AFTER and after["text"] not in FIXED_SPACE_BEFORE:
+        fixed = before["text"] in FIXED_SPACE_AFTER or after["text"] in FIXED_SPACE_BEFORE
+        if gap > 0.1 * BODY_SIZE and not fixed:
             gaps.append(gap / BODY_SIZE)
     return gaps
 
@@ -117,12 +118,6 @@ def measure(pdf_path: Path) -> Measures:
     return Measures(len(spaces), sum(space > 0.5 for space in spaces) / max(1, len(spaces)),
                     max(spaces, default=0.0), mean(spaces) if spaces else 0.0, sum(hyphenated), runs, longest,
                     carries, overfull)
-
-
-def set_line_breaking(manuscript: Path, line_breaking: str) -> None:
-    config = manuscript / "book.toml"
-    text = re.sub(r'\nline_breaking = "[a-z-]+"', "", config.read_text())
-    config.write_text(text.replace("[pdf]\n", f'[pdf]\nline_breaking = "{line_breaking}"\n'))
 
 
 def make_book_pdf(manuscript: Path, out: Path, line_breaking: str) -> Path:

@@ -14,6 +14,7 @@ def print_html(edition: Edition, timestamp: dt.datetime, stylesheets: tuple[str,
     """`stylesheets` are linked from the page (the PDF gets its own from WeasyPrint's API);
     `live_reload` adds the preview's reload script; `lines` are the paragraphs' line ends, when the
     PDF's line breaking is ours (typeset.py)."""
-    return render("print.html.j2", edition=edition, href=lambda anchor: f"#{anchor}", lines=lines.get if lines else None,
+    return render("print.html.j2", edition=edition, href=lambda anchor: f"#{anchor}",
+                  lines=lines.get if lines else None,
                   date_text=french_date(edition.meta.date), timestamp=timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
                   stylesheets=stylesheets, live_reload=live_reload)

@@ -15,12 +15,11 @@ from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, fallback_faces_used, font_chain
 from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
-from make_book.typeset import Frame, LinePlan
+from make_book.typeset import HYPHEN, Frame, LinePlan
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
 BACK_ANCHORS = ("contributors",)
-HYPHEN = "\u2010"  # what WeasyPrint adds where it hyphenates a word (CSS hyphenate-character)
 
 
 @dataclass(frozen=True)
@@ -120,11 +119,12 @@ def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tu
     found = []
     for placed in edition.texts:
         for number, block in enumerate(placed.text.blocks, start=1):
-            planned = lines.get(paragraph_id(placed.anchor, number))
-            if planned and laid_out.get(paragraph_id(placed.anchor, number)) != len(planned.ends) + 1:
+            name = paragraph_id(placed.anchor, number)
+            planned = lines.get(name)
+            if planned and laid_out.get(name, 0) != len(planned.ends) + 1:
                 found.append(Diagnostic(
-                    f"this paragraph came out in {laid_out.get(paragraph_id(placed.anchor, number), 0)} lines in the "
-                    f"PDF, not the {len(planned.ends) + 1} make-book set: a style the line breaker does not measure "
+                    f"this paragraph came out in {laid_out.get(name, 0)} lines in the PDF, not the "
+                    f"{len(planned.ends) + 1} make-book set: a style the line breaker does not measure "
                     "(see docs/typography.md)?", placed.text.path, block.line))
     return tuple(found)
 

@@ -55,7 +55,8 @@ class Settings:
     triple_hyphen_demerits: float = 100_000  # ours: a third one in a row
     final_hyphen_demerits: float = 50_000   # \finalhyphendemerits: a hyphen on the last full line
     adjacent_demerits: float = 10_000    # \adjdemerits: a tight line next to a loose one
-    passes: tuple[tuple[float, bool, float], ...] = ((1.5, False, 0.0), (2.0, True, 0.0), (4.0, True, 0.0), (4.0, True, 0.1))
+    passes: tuple[tuple[float, bool, float], ...] = ((1.5, False, 0.0), (2.0, True, 0.0), (4.0, True, 0.0),
+                                                     (4.0, True, 0.1))
     """(tolerance as the greatest stretch ratio, hyphenation on, emergency stretch as a share of the
     line width): the first pass that finds a set of breaks wins, as in TeX."""
 
@@ -136,7 +137,7 @@ def _try_break(items: list[Item], index: int, active: list[_Node], sums: tuple[f
     flagged = is_penalty and item.flagged
     forced = is_penalty and cost <= -INFINITY
     kept: list[_Node] = []
-    best: dict[int, tuple[float, _Node, float]] = {}  # fitness -> (demerits, from node, ratio)
+    best: dict[int, tuple[float, _Node]] = {}  # fitness -> (total demerits, from node)
     for node in active:
         available = first_width if node.line == 0 else width
         natural = sum_width - node.width + (item.width if is_penalty else 0.0)
@@ -159,10 +160,10 @@ def _try_break(items: list[Item], index: int, active: list[_Node], sums: tuple[f
                 demerits += settings.adjacent_demerits
             total = node.demerits + demerits
             if fitness not in best or total < best[fitness][0]:
-                best[fitness] = (total, node, ratio)
+                best[fitness] = (total, node)
     if best:
         after = _sums_after(items, index, sums)
-        for fitness, (total, node, _) in sorted(best.items()):
+        for fitness, (total, node) in sorted(best.items()):
             kept.append(_Node(index, node.line + 1, fitness, *after, total, flagged,
                               node.hyphens_in_a_row + 1 if flagged else 0, node))
     return kept

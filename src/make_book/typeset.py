@@ -17,7 +17,7 @@ from make_book.linebreak import INFINITY, Box, Glue, Item, Penalty, Settings, br
 from make_book.measure import FaceMetrics
 from make_book.model import Edition, Paragraph, Styles, paragraph_id
 
-HYPHEN = "\u2010"  # what ends a hyphenated line, as WeasyPrint's own hyphenation writes it
+HYPHEN = "\u2010"  # what ends a hyphenated line: ours, and WeasyPrint's own (CSS hyphenate-character)
 NO_BREAK_SPACE = "\u00a0"  # widened by justification like a word space (WeasyPrint counts it)
 _WORDS_AND_SPACES = re.compile("[^ ]+| +")
 _LETTERS = re.compile(r"[^\W\d_]+")  # an elided prefix (jusqu’, lorsqu’) is a run of its own
@@ -126,7 +126,8 @@ class ParagraphSetter:
         overfull line."""
         text = paragraph.plain
         emphasis = [span.emphasis for span in paragraph.spans for _ in span.text]
-        if self._frame.letter_spacing or not all(self._faces[span.emphasis].covers(span.text) for span in paragraph.spans):
+        covered = all(self._faces[span.emphasis].covers(span.text) for span in paragraph.spans)
+        if self._frame.letter_spacing or not covered:
             return None
         items: list[Item] = []
         ends: list[tuple[int, LineEnd] | None] = []
