@@ -81,12 +81,13 @@ def text_file(rng: random.Random, author: str, number: int) -> str:
     return text
 
 
-def set_line_breaking(manuscript: Path, line_breaking: str) -> None:
-    """Sets `[pdf] line_breaking` in the manuscript's book.toml (the benchmark and the tests compare
-    both ways)."""
+def set_pdf_option(manuscript: Path, key: str, value: str) -> None:
+    """Sets a `[pdf]` key of the manuscript's book.toml to a string value (the benchmarks and the tests
+    compare line breakings and layouts in chunks or whole)."""
     config = manuscript / "book.toml"
-    text = re.sub(r'\nline_breaking = "[a-z-]+"', "", config.read_text(encoding="utf-8"))
-    config.write_text(text.replace("[pdf]\n", f'[pdf]\nline_breaking = "{line_breaking}"\n'), encoding="utf-8")
+    text = re.sub(rf"\n{key} = [^\n]+", "", config.read_text(encoding="utf-8"))
+    literal = value if value.isdigit() else f'"{value}"'
+    config.write_text(text.replace("[pdf]\n", f"[pdf]\n{key} = {literal}\n"), encoding="utf-8")
 
 
 def generate(out: Path, texts: int = 612, seed: int = 612) -> Path:

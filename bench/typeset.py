@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from corpus import generate, set_line_breaking  # noqa: E402
+from corpus import generate, set_pdf_option  # noqa: E402
 
 from make_book.assemble import assemble  # noqa: E402
 from make_book.build import BuildRequest, build  # noqa: E402
@@ -121,7 +121,7 @@ def measure(pdf_path: Path) -> Measures:
 
 
 def make_book_pdf(manuscript: Path, out: Path, line_breaking: str) -> Path:
-    set_line_breaking(manuscript, line_breaking)
+    set_pdf_option(manuscript, "line_breaking", line_breaking)
     build(BuildRequest(manuscript, out, tomes=(1,), formats=("pdf",)), say=lambda _: None, warn=lambda _: None)
     return next(out.glob("*-tome-1.pdf"))
 
@@ -256,7 +256,7 @@ def cost(runs: int) -> str:
             for breaking in ("total-fit", "greedy") if run % 2 == 0 else ("greedy", "total-fit"):
                 lines: list[str] = []
                 started = time.perf_counter()
-                set_line_breaking(manuscript, breaking)
+                set_pdf_option(manuscript, "line_breaking", breaking)
                 build(BuildRequest(manuscript, Path(scratch) / f"{breaking}-{run}", formats=("pdf",)),
                       say=lines.append, warn=lambda _: None)
                 walls[breaking].append(time.perf_counter() - started)

@@ -22,7 +22,7 @@ from make_book.styles import read_styles
 from make_book.typeset import HYPHEN, ParagraphSetter, hyphenator, word_cuts
 
 sys.path.insert(0, str(ROOT / "bench"))
-from corpus import generate, set_line_breaking  # noqa: E402
+from corpus import generate, set_pdf_option  # noqa: E402
 
 MM = 72 / 25.4
 STYLES = read_styles(ROOT / "styles")
@@ -130,7 +130,7 @@ def both_ways(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     manuscript = generate(base, texts=12, seed=15)
     outputs = {}
     for breaking in ("total-fit", "greedy"):
-        set_line_breaking(manuscript, breaking)
+        set_pdf_option(manuscript, "line_breaking", breaking)
         outputs[breaking] = base / breaking
         result = build_quietly(manuscript, outputs[breaking], tomes=(1,))
         assert not [note for note in result.diagnostics if "lines" in note.message]  # every line as planned

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from make_book.assemble import assemble, editions
-from make_book.cache import CachedEdition, cached_edition, edition_key, remember
+from make_book.cache import CachedEdition, cached_edition, chunk_cache_dir, edition_key, prune_chunks, remember
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
@@ -30,6 +31,9 @@ from make_book.model import Artifact, Edition, OutputFile, Styles
 from make_book.output import write_atomic
 from make_book.release import write_release_files
 from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
+
+if TYPE_CHECKING:
+    from make_book.chunked_layout import ChunkedLayout
 from make_book.sources import list_texts
 from make_book.styles import read_styles
 
@@ -53,6 +57,7 @@ class RenderedEdition:
     seconds: tuple[tuple[str, float], ...]     # (stage, seconds)
     peak_mib: int  # the process's peak resident memory (a worker renders one edition)
     diagnostics: tuple[Diagnostic, ...] = ()
+    note: str = ""  # how a layout in chunks went
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,21 @@ def build_timestamp(config: Config) -> dt.datetime:
 
 
 def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, ...], timestamp: dt.datetime,
-                   stem: str) -> RenderedEdition:
+                   stem: str, chunked: ChunkedLayout | None = None) -> RenderedEdition:
     """Every selected output of one edition: the print layout first when a renderer needs it (the
-    PDF, and the EPUB for its page-list), then each renderer in turn."""
+    PDF, and the EPUB for its page-list), then each renderer in turn. `chunked`: the layout was
+    spread over the workers (chunked_layout.py) and is joined here."""
     job = RenderJob(edition, styles, timestamp, stem)
-    seconds, refused = [], ()
-    if any(renderer.needs_layout for renderer in renderers):
+    seconds, refused, note = [], (), ""
+    if chunked:
+        from make_book.join import JoinedLayout, joined_page_map
+
+        started = time.perf_counter()
+        job = dataclasses.replace(job, layout=JoinedLayout.of(chunked), page_map=joined_page_map(chunked.laid))
+        refused = tuple(note for chunk in chunked.laid for note in chunk.diagnostics)
+        seconds += [("layout in chunks", chunked.seconds), ("join", time.perf_counter() - started)]
+        note = f"; {len(chunked.laid) - chunked.from_cache} of {len(chunked.laid)} chunks laid out, the rest cached"
+    elif any(renderer.needs_layout for renderer in renderers):
         # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
         # nothing to render should not pay.
         from make_book.book_html import print_html
@@ -111,8 +125,10 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         files += [(renderer.name, output) for output in renderer.render(job)]
         seconds.append((renderer.name, time.perf_counter() - started))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    if chunked:
+        peak_mib = max([peak_mib] + [chunk.peak_mib for chunk in chunked.laid])
     pages = job.layout.pages if job.layout else 0
-    return RenderedEdition(edition.name, tuple(files), pages, tuple(seconds), peak_mib, refused)
+    return RenderedEdition(edition.name, tuple(files), pages, tuple(seconds), peak_mib, refused, note)
 
 
 def _give_back_free_memory() -> None:
@@ -127,17 +143,32 @@ def _give_back_free_memory() -> None:
 
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
                 timestamp: dt.datetime, slug: str, jobs: int, say: Callable[[str], None],
-                status: Callable[[str], None] | None) -> list[RenderedEdition]:
+                status: Callable[[str], None] | None, cache_dir: Path | None) -> list[RenderedEdition]:
     """Each edition in a worker process: two cores render two tomes at once, WeasyPrint's memory goes
-    back to the system when the worker ends, and this process stays free to show progress."""
-    workers = max(1, min(jobs or len(os.sched_getaffinity(0)), len(editions)))
-    say(f"rendering {_names(editions)} "
+    back to the system when the worker ends, and this process stays free to show progress. A long
+    edition is laid out in chunks spread over every worker (chunked_layout.py), then joined."""
+    from make_book.chunked_layout import chunk_count, lay_out_in_chunks  # WeasyPrint: only when rendering
+
+    needs_layout = any(renderer.needs_layout for renderer in renderers)
+    chunks = {edition.name: chunk_count(edition, styles) if needs_layout else 1 for edition in editions}
+    cores = jobs or len(os.sched_getaffinity(0))
+    workers = max(1, min(cores, sum(chunks.values())))
+    pieces = ", ".join(f"{_label(name)} in {count} chunks" for name, count in chunks.items() if count > 1)
+    say(f"rendering {_names(editions)}{' (' + pieces + ')' if pieces else ''} "
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     started = time.perf_counter()
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render_edition, edition, styles, renderers, timestamp, f"{slug}-{edition.name}"):
-                   edition for edition in editions}
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
+            concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
+        pool.submit(int).result()  # the workers are forked now, before this process has threads
+
+        def render(edition: Edition) -> RenderedEdition:
+            stem = f"{slug}-{edition.name}"
+            chunked = (lay_out_in_chunks(pool.submit, edition, styles, timestamp, cache_dir)
+                       if chunks[edition.name] > 1 else None)
+            return pool.submit(render_edition, edition, styles, renderers, timestamp, stem, chunked).result()
+
+        futures = {threads.submit(render, edition): edition for edition in editions}
         results, pending = [], set(futures)
         while pending:
             done, pending = concurrent.futures.wait(pending, timeout=0.5,
@@ -171,13 +202,15 @@ def _names(editions: list[Edition] | tuple[Edition, ...]) -> str:
 
 def _reported(rendered: RenderedEdition, say: Callable[[str], None]) -> RenderedEdition:
     timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in rendered.seconds)
-    say(f"{_label(rendered.name)}: {rendered.pages} pages laid out ({timing}; peak {rendered.peak_mib} MiB)")
+    say(f"{_label(rendered.name)}: {rendered.pages} pages laid out ({timing}; peak {rendered.peak_mib} MiB"
+        f"{rendered.note})")
     return rendered
 
 
 def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Callable[[str], None] = print,
           status: Callable[[str], None] | None = None) -> BuildResult:
     """`say` prints progress lines, `warn` warnings; `status`, on a terminal, a line that changes."""
+    began = time.time()
     config = load_config(request.manuscript_dir)
     unknown = sorted(set(request.tomes) - {tome.number for tome in config.tomes})
     if unknown:
@@ -214,7 +247,8 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
         say(f"read {sum(len(tome.texts) for tome in assembled.book.tomes)} texts in {len(assembled.book.tomes)} "
             "tome(s)")
         coverage = {edition.name: check_coverage(edition, styles) for edition in to_render}
-        rendered = _render_all(to_render, styles, renderers, timestamp, config.meta.slug, request.jobs, say, status)
+        rendered = _render_all(to_render, styles, renderers, timestamp, config.meta.slug, request.jobs, say, status,
+                               chunk_cache_dir(out_dir))
         for edition, result in zip(to_render, rendered, strict=True):
             notes = tuple(note for tome in edition.tomes for note in assembled.diagnostics[tome.number])
             notes += coverage[edition.name]
@@ -237,4 +271,6 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     artifacts = tuple(Artifact(out_dir / file_name, name, plans[name].tomes, fmt, entry.pages, entry.words,
                                entry.texts) for name, entry in known.items() for fmt, file_name in sorted(entry.files))
     write_release_files(out_dir, artifacts, timestamp, config, styles)
+    if rendered and not request.tomes and not request.editions:
+        prune_chunks(out_dir, began)
     return BuildResult(artifacts, diagnostics)

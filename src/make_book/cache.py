@@ -97,3 +97,20 @@ def remember(out_dir: Path, edition: str, key: str, cached: CachedEdition) -> No
     entry = {"key": key, "pages": cached.pages, "words": cached.words, "texts": cached.texts,
              "notes": [note.as_json() for note in cached.notes], "files": files}
     write_atomic(path, json.dumps(entry, indent=1, ensure_ascii=False).encode())
+
+
+def chunk_cache_dir(out_dir: Path) -> Path:
+    """Where laid-out chunks are kept (chunks.py): a folder per version of the tool, so a key need
+    only hash the chunk's own inputs."""
+    return out_dir / CACHE_DIR / "chunks" / _tool_fingerprint()[:16]
+
+
+def prune_chunks(out_dir: Path, used_since: float) -> None:
+    """After a build of every edition: drop the chunks it did not use (and other versions' folders)."""
+    current = chunk_cache_dir(out_dir)
+    for folder in current.parent.glob("*"):
+        for path in folder.glob("*"):
+            if folder != current or (path.suffix != ".json" and path.stat().st_mtime < used_since):
+                path.unlink(missing_ok=True)
+        if folder != current:
+            folder.rmdir()

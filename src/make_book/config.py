@@ -75,6 +75,10 @@ class PdfOptions:
                                           "breaks of a paragraph together (Knuth–Plass, as TeX), `greedy` "
                                           "leaves it to WeasyPrint, one line at a time.",
                              ("total-fit", "greedy"))
+    chunks: int = key(0, "How many pieces a tome's PDF is laid out in, in parallel processes, then joined "
+                         "(texts must start on rectos): `0` chooses from the tome's length, about 120 pages "
+                         "a piece; `1` lays the tome out whole. Each piece is cached: an edit lays out "
+                         "again only its own.")
 
 
 # Shipped in styles/fonts/fallback/: Noto Naskh Arabic and Noto Serif Hebrew (OFL, serif like the book

@@ -57,16 +57,25 @@ class PrintLayout:
     def pages(self) -> int:
         return len(self.document.pages)
 
+    def pdf(self, edition: Edition, tags: bool = True) -> bytes:
+        variant = None if edition.pdf.variant == "none" else edition.pdf.variant
+        return self.document.write_pdf(pdf_variant=variant, pdf_tags=tags, pdf_identifier=edition.identifier.encode())
 
-def lay_out(html: str, styles: Styles, setup: PageSetup) -> PrintLayout:
+
+def stylesheet_texts(styles: Styles, html: str) -> tuple[str, ...]:
+    """The book's stylesheets as WeasyPrint gets them, in order: book.css, the fallback faces the text
+    needs (none when it needs none: a family list slows every text run down, 8 % of a 612-text
+    build), print.css."""
+    book_css, print_css = (styles.file(name).decode("utf-8") for name in STYLESHEETS)
+    return book_css, fallback_css(font_chain(styles), fallback_faces_used(styles, set(html))), print_css
+
+
+def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...] | None = None) -> PrintLayout:
+    """`sheets`: the stylesheets, when not the book's own (`stylesheet_texts`); the page setup's follow."""
     fetcher = StylesFetcher(styles)
     fonts = FontConfiguration()
     base_url = styles.folder.as_uri() + "/"
-    book_css, print_css = (styles.file(name).decode("utf-8") for name in STYLESHEETS)
-    # The fallback faces the text needs, after the book's styles; none when it needs none (a family
-    # list slows every text run down: 8 % of a 612-text build).
-    fallback = fallback_css(font_chain(styles), fallback_faces_used(styles, set(html)))
-    sheets = (book_css, fallback, print_css, setup.css)
+    sheets = (sheets if sheets is not None else stylesheet_texts(styles, html)) + (setup.css,)
     stylesheets = [CSS(string=sheet, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
                    for sheet in sheets if sheet]
     parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
@@ -129,11 +138,12 @@ def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tu
     return tuple(found)
 
 
-def page_map(layout: PrintLayout, edition: Edition) -> PageMap:
-    """The page on which each section starts, and where pages begin inside paragraphs."""
+def page_map(layout: PrintLayout, edition: Edition, elsewhere: frozenset[str] = frozenset()) -> PageMap:
+    """The page on which each section starts, and where pages begin inside paragraphs. `elsewhere`:
+    anchors that are not really on these pages (a chunk's stand-ins, chunks.py)."""
     page_of: dict[str, int] = {}
     wanted = set(FRONT_ANCHORS + BACK_ANCHORS) | {placed.anchor for placed in edition.texts}
-    wanted |= {part_anchor(tome) for tome in edition.tomes}
+    wanted = (wanted | {part_anchor(tome) for tome in edition.tomes}) - elsewhere
     for number, page in enumerate(layout.document.pages, start=1):
         for anchor in page.anchors:
             if anchor in wanted:

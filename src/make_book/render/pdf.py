@@ -8,12 +8,6 @@ from make_book.model import OutputFile
 from make_book.render.base import RenderJob
 
 
-def _write(job: RenderJob, layout: object) -> bytes:
-    variant = None if job.edition.pdf.variant == "none" else job.edition.pdf.variant
-    return layout.document.write_pdf(pdf_variant=variant, pdf_tags=True,
-                                     pdf_identifier=job.edition.identifier.encode())
-
-
 class PdfRenderer:
     name, suffix, label = "pdf", ".pdf", "le PDF (lecture, impression)"
     needs_layout, validator = True, "pdf"
@@ -22,7 +16,7 @@ class PdfRenderer:
         return self.name in formats
 
     def render(self, job: RenderJob) -> tuple[OutputFile, ...]:
-        return (OutputFile(job.stem + self.suffix, _write(job, job.layout)),)
+        return (OutputFile(job.stem + self.suffix, job.layout.pdf(job.edition)),)
 
 
 class PrinterPdfRenderer:
@@ -36,6 +30,12 @@ class PrinterPdfRenderer:
         from make_book.book_html import print_html
         from make_book.layout import PageSetup, lay_out
 
-        layout = lay_out(print_html(job.edition, job.timestamp, lines=job.lines), job.styles,
+        lines = job.lines
+        if lines is None and job.edition.pdf.line_breaking == "total-fit":  # the reader's PDF was chunked
+            from make_book.layout import paragraph_frame
+            from make_book.typeset import plan_lines
+
+            lines = plan_lines(job.edition, job.styles, paragraph_frame(job.styles, PageSetup.for_reader(job.edition.pdf)))
+        layout = lay_out(print_html(job.edition, job.timestamp, lines=lines), job.styles,
                          PageSetup.for_printer(job.edition.pdf))
-        return (OutputFile(job.stem + self.suffix, _write(job, layout)),)
+        return (OutputFile(job.stem + self.suffix, layout.pdf(job.edition)),)

@@ -1,0 +1,102 @@
+"""A tome's print layout spread over the worker processes: its chunks (chunks.py) laid out at once,
+then what needs their page counts (the TOC's and the index's numbers, the folio sheets), then the join
+(join.py), in a worker too. `submit` is the process pool's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from make_book.chunks import (
+    LaidChunk,
+    chunkable,
+    folio_sheet,
+    lay_out_chunk,
+    plan_chunks,
+)
+from make_book.errors import MakeBookError
+from make_book.join import anchor_pages, first_pages
+from make_book.layout import PageSetup, stylesheet_texts
+from make_book.model import Edition, Styles
+from make_book.output import write_atomic
+
+Submit = Callable[..., Future]
+SETTLE_PASSES = 4  # layouts of the TOC before its page count stops moving the numbers it lists
+
+
+@dataclass(frozen=True)
+class ChunkedLayout:
+    """Every chunk laid out, with each one's folio sheet (None: no folio on its pages)."""
+
+    laid: tuple[LaidChunk, ...]
+    sheets: tuple[bytes | None, ...]
+    seconds: float
+
+    @property
+    def pages(self) -> int:
+        return first_pages(self.laid)[-1] - 1 + self.laid[-1].pages
+
+    @property
+    def from_cache(self) -> int:
+        return sum(chunk.cached for chunk in self.laid)
+
+
+def chunk_count(edition: Edition, styles: Styles) -> int:
+    """How many chunks the edition's texts are laid out in; 1: whole, in one process."""
+    setup = PageSetup.for_reader(edition.pdf)
+    if edition.pdf.chunks == 1 or not chunkable(stylesheet_texts(styles, ""), setup):
+        return 1
+    return len(plan_chunks(edition, edition.pdf.chunks)) - 1 - bool(edition.contributors)
+
+
+def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestamp: dt.datetime,
+                      cache_dir: Path | None) -> ChunkedLayout:
+    started = time.perf_counter()
+    setup = PageSetup.for_reader(edition.pdf)
+    chunks = plan_chunks(edition, edition.pdf.chunks)
+    numbers = _remembered(cache_dir, edition.name)
+    laid = _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir)
+                  for chunk in chunks})
+    # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
+    # it was laid out with are the ones it gives (once more at most, in practice).
+    for _ in range(SETTLE_PASSES):
+        numbers = anchor_pages([laid[chunk] for chunk in chunks])
+        wrong = [chunk for chunk in chunks if any(numbers.get(target, page) != page
+                                                  for target, page in laid[chunk].numbers)]
+        if not wrong:
+            break
+        laid |= _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir)
+                       for chunk in wrong})
+    else:
+        raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
+                            "[pdf] chunks = 1 to lay the tome out whole")
+    ordered = tuple(laid[chunk] for chunk in chunks)
+    sheets = {index: submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
+              for index, (chunk, first) in enumerate(zip(ordered, first_pages(ordered), strict=True))
+              if any(kind.folio for kind in chunk.kinds)}
+    _remember(cache_dir, edition.name, numbers)
+    return ChunkedLayout(ordered, tuple(sheets[index].result() if index in sheets else None
+                                        for index in range(len(ordered))), time.perf_counter() - started)
+
+
+def _wait(futures: dict) -> dict:
+    return {chunk: future.result() for chunk, future in futures.items()}
+
+
+def _remembered(cache_dir: Path | None, name: str) -> dict[str, int]:
+    """The anchors' pages of the last build: the TOC's first guess."""
+    try:
+        return json.loads((cache_dir / f"{name}.pages.json").read_text()) if cache_dir else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember(cache_dir: Path | None, name: str, numbers: dict[str, int]) -> None:
+    if cache_dir:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_dir / f"{name}.pages.json", json.dumps(numbers, sort_keys=True).encode())

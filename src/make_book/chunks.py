@@ -1,0 +1,237 @@
+"""A tome laid out in chunks, each in its own process, joined into one PDF (join.py).
+
+Every text starts on a recto, so a tome can be cut between texts and each piece laid out by WeasyPrint
+on its own. Three things a chunk cannot know are laid out apart, so that the joined PDF is the one a
+single layout gives:
+- its folios: its first page number depends on the page counts of the chunks before it, so its
+  `counter(page)` boxes are laid out empty (`counter(page, none)`) and the folios come from a folio
+  sheet, the same margin boxes laid out on empty pages numbered from the chunk's first page, which
+  join.py lays over the chunk's pages;
+- the page numbers of other chunks (the TOC's and the index's): written into the chunk
+  (`target-counter(attr(href), page)` becomes `attr(data-page)`), from the last build or a guess
+  first, and laid out again when they turned out otherwise; each link's target is given a stand-in
+  anchor on the link itself, which the join points to the real one;
+- the strings the front matter sets for the running heads (the book's title): set as literals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import pickle
+import re
+import resource
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+from weasyprint.formatting_structure.boxes import MarginBox
+
+from make_book.book_html import print_html
+from make_book.errors import Diagnostic
+from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame, stylesheet_texts
+from make_book.model import Edition, PageMap, part_anchor
+from make_book.output import write_atomic
+from make_book.typeset import plan_lines
+
+FRONT = "front-matter"
+PAGES_PER_CHUNK = 120        # a balance: fewer chunks repeat less per-chunk work (fonts, subsets)
+CHARACTERS_PER_PAGE = 1500   # of text, on the default A5 page: only to size the chunks
+UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
+
+# What a chunk's stylesheets may contain for the join to be exact: page numbers only as a folio on its
+# own and as the page of a link's target.
+_FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
+_TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
+_PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    sections: tuple[str, ...]  # top-level sections by anchor; FRONT for the front matter
+
+    @property
+    def name(self) -> str:
+        return self.sections[0]
+
+
+@dataclass(frozen=True)
+class PageKind:
+    blank: bool   # a blank page WeasyPrint added before a recto
+    name: str     # its named page ("front", "part"), or ""
+    folio: bool   # whether it carries a folio
+
+
+@dataclass(frozen=True)
+class LaidChunk:
+    """A chunk's pages as a PDF of their own, and what the join and the page map need of them; page
+    numbers are the chunk's own, from 1."""
+
+    chunk: Chunk
+    pdf: bytes
+    kinds: tuple[PageKind, ...]
+    anchors: tuple[tuple[str, int], ...]       # (anchor, page) of every anchor really in it
+    bookmarks: tuple[tuple[int, str], ...]     # (level, label), in order
+    page_map: PageMap
+    numbers: tuple[tuple[str, int], ...]       # the pages of other chunks' anchors written into it
+    diagnostics: tuple[Diagnostic, ...]
+    peak_mib: int = 0   # the worker's peak resident memory
+    cached: bool = False
+
+    @property
+    def pages(self) -> int:
+        return len(self.kinds)
+
+
+def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
+    """Whether the join can be exact with these stylesheets: texts start on rectos, and page numbers
+    are only folios (`content: counter(page)`) and link targets' pages."""
+    if setup.text_start != "recto":
+        return False
+    rest = _TARGET_PAGE.sub("", _FOLIO.sub("", "\n".join(styles_css)))
+    return not _PAGE_COUNTERS.search(rest)
+
+
+def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
+    """The front matter, then the texts in `count` runs of about equal length (0: about
+    PAGES_PER_CHUNK pages each; a part title goes with the texts after it), then the index."""
+    units = []
+    for tome in edition.tomes:
+        for number, placed in enumerate(tome.texts):
+            anchors = (part_anchor(tome),) if edition.is_omnibus and number == 0 else ()
+            size = sum(len(block.plain) for block in placed.text.paragraphs) + CHARACTERS_PER_PAGE
+            units.append((anchors + (placed.anchor,), size))
+    total = sum(size for _, size in units) or 1
+    count = max(1, min(len(units), count or round(total / CHARACTERS_PER_PAGE / PAGES_PER_CHUNK)))
+    runs: list[list[str]] = [[] for _ in range(count)]
+    done = 0
+    for anchors, size in units:
+        runs[min(count - 1, int(count * (done + size / 2) / total))].extend(anchors)
+        done += size
+    back = (Chunk(("contributors",)),) if edition.contributors else ()
+    return (Chunk((FRONT,)),) + tuple(Chunk(tuple(run)) for run in runs if run) + back
+
+
+def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
+    """A chunk's stylesheets: folios laid out empty, link targets' pages from the HTML, and the
+    running heads' strings the front matter would have set."""
+    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: counter(page, none)", sheet))
+                   for sheet in sheets)
+    if FRONT in chunk.sections:
+        return sheets
+    # print.css sets `book-title` from the title page's `.book-title`, which is the book's title.
+    return sheets + (f"html {{ string-set: book-title {_css_string(edition.meta.title)}; }}",)
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ") + '"'
+
+
+def with_pages_written(html: str, numbers: Mapping[str, int]) -> tuple[str, tuple[str, ...]]:
+    """The chunk's HTML with each link to an anchor outside it carrying the target's page
+    (`data-page`) and, on the link itself, a stand-in anchor of the target's name, so that WeasyPrint
+    makes the link; and the targets. Unchanged when it links to nothing outside."""
+    document = lxml.html.document_fromstring(html)
+    ids = {element.get("id") for element in document.iter() if element.get("id")}
+    outside = []
+    for link in document.iter("a"):
+        target = (link.get("href") or "").removeprefix("#")
+        if link.get("href", "").startswith("#") and target not in ids:
+            link.set("data-page", str(numbers.get(target, UNKNOWN_PAGE)))
+            if target not in outside:
+                link.set("id", target)
+                outside.append(target)
+    if not outside:
+        return html, ()
+    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), tuple(outside)
+
+
+def _within(edition: Edition, sections: frozenset[str]) -> Edition:
+    """The edition with only the texts of these sections (its line plan, its page map)."""
+    tomes = tuple(dataclasses.replace(tome, texts=tuple(placed for placed in tome.texts if placed.anchor in sections))
+                  for tome in edition.tomes)
+    return dataclasses.replace(edition, tomes=tomes)
+
+
+def lay_out_chunk(edition: Edition, styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
+                  numbers: Mapping[str, int], cache_dir: Path | None) -> LaidChunk:
+    """One chunk laid out and written as a PDF of its own (in a worker process); from the cache when
+    the same HTML was laid out with the same stylesheets before."""
+    sections = frozenset(chunk.sections)
+    own = _within(edition, sections)
+    lines = None
+    if edition.pdf.line_breaking == "total-fit" and own.texts:
+        lines = plan_lines(own, styles, paragraph_frame(styles, setup))
+    html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
+    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
+    key = _key("chunk", html, *sheets, setup.css, edition.pdf.variant, edition.identifier)
+    cached = _cached(cache_dir, key)
+    if cached is not None:
+        return dataclasses.replace(cached, cached=True, peak_mib=0)
+    layout = lay_out(html, styles, setup, sheets)
+    stand_ins = frozenset(outside)
+    kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name, _has_folio(page))
+                  for page in layout.document.pages)
+    anchors: dict[str, int] = {}  # a section's anchor is on each of its pages: the first counts
+    for number, page in enumerate(layout.document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor not in stand_ins:
+                anchors.setdefault(anchor, number)
+    bookmarks = tuple((level, label) for page in layout.document.pages for level, label, _, _ in page.bookmarks)
+    laid = LaidChunk(chunk, layout.pdf(edition), kinds, tuple(anchors.items()), bookmarks, page_map(layout, own, stand_ins),
+                     tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
+                     layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    _store(cache_dir, key, laid)
+    return laid
+
+
+def _has_folio(page) -> bool:
+    return any(isinstance(box, MarginBox) and ("counter()", ("page", "none")) in box.style["content"]
+               for box in page._page_box.children)
+
+
+def folio_sheet(edition: Edition, styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],
+                cache_dir: Path | None) -> bytes:
+    """The folios of pages `first`… : the book's margin boxes laid out on empty pages of the same names
+    and sides, numbered from `first` (in a worker process). Untagged: join.py marks them artifacts."""
+    pages = "".join(f'<div style="page: {kind.name or "auto"}"></div>' for kind in kinds)
+    html = f'<!DOCTYPE html><html lang="{edition.meta.language}"><body>{pages}</body></html>'
+    side = "right" if first % 2 else "left"
+    sheets = stylesheet_texts(styles, "") + (
+        f"html {{ break-before: {side}; }} body > div {{ break-before: page; }}\n"
+        f"@page :first {{ counter-reset: page {first}; }}",)
+    key = _key("folios", html, *sheets, setup.css)
+    cached = _cached(cache_dir, key)
+    if cached is None:
+        cached = lay_out(html, styles, setup, sheets).pdf(dataclasses.replace(
+            edition, pdf=dataclasses.replace(edition.pdf, variant="none")), tags=False)
+        _store(cache_dir, key, cached)
+    return cached
+
+
+def _key(*parts: str) -> str:
+    """The cache folder is the tool version's own (cache.py), so the key is of the inputs only."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big") + part.encode())
+    return digest.hexdigest()
+
+
+def _cached(cache_dir: Path | None, key: str):
+    path = cache_dir / key if cache_dir else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        path.touch()  # used by this build: kept (cache.prune_chunks)
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+
+
+def _store(cache_dir: Path | None, key: str, value: object) -> None:
+    if cache_dir:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_dir / key, pickle.dumps(value))

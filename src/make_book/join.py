@@ -1,0 +1,192 @@
+"""Chunks' PDFs (chunks.py) joined into the PDF one layout of the whole tome gives: the pages in order,
+with a blank verso where a chunk would start on the left; the folios laid over from the folio sheets,
+as artifacts; one structure tree (each page's and each link's key in the ParentTree renumbered as
+WeasyPrint numbers them: pages first, then links); each named destination from the chunk that really
+holds the anchor; and the outline rebuilt from every chunk's bookmarks."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem
+
+from make_book.chunks import LaidChunk
+from make_book.model import Edition, PageMap
+
+
+@dataclass(frozen=True)
+class JoinedLayout:
+    """The joined PDF, as a renderer asks a layout for it."""
+
+    data: bytes
+    pages: int
+
+    @classmethod
+    def of(cls, chunked) -> JoinedLayout:
+        return cls(join(chunked.laid, chunked.sheets), chunked.pages)
+
+    def pdf(self, edition: Edition) -> bytes:
+        return self.data
+
+
+def first_pages(laid: Sequence[LaidChunk]) -> tuple[int, ...]:
+    """Each chunk's first page in the joined PDF: an odd number, a recto."""
+    firsts, page = [], 1
+    for chunk in laid:
+        page += page % 2 == 0  # a blank verso before it
+        firsts.append(page)
+        page += chunk.pages
+    return tuple(firsts)
+
+
+def anchor_pages(laid: Sequence[LaidChunk]) -> dict[str, int]:
+    return {anchor: first + page - 1 for chunk, first in zip(laid, first_pages(laid), strict=True)
+            for anchor, page in chunk.anchors}
+
+
+def joined_page_map(laid: Sequence[LaidChunk]) -> PageMap:
+    sections, paragraphs = [], []
+    for chunk, first in zip(laid, first_pages(laid), strict=True):
+        sections += [(anchor, first + page - 1) for anchor, page in chunk.page_map.sections]
+        paragraphs += [(name, tuple((offset, first + page - 1) for offset, page in breaks))
+                       for name, breaks in chunk.page_map.paragraphs]
+    return PageMap(tuple(sections), tuple(paragraphs))
+
+
+def join(laid: Sequence[LaidChunk], sheets: Sequence[bytes | None]) -> bytes:
+    """`sheets[i]`: chunk i's folio sheet (a page for each of its pages), or None when it has no folio."""
+    out = pikepdf.open(io.BytesIO(laid[0].pdf))
+    document = out.Root.StructTreeRoot.K[0]
+    page_elements: list[Array] = []
+    links: list[pikepdf.Object] = []
+    bookmarks: list[tuple[int, str, Array]] = []
+    destinations: dict[str, Array] = {}
+    for chunk, first, sheet in zip(laid, first_pages(laid), sheets, strict=True):
+        source = out if chunk is laid[0] else pikepdf.open(io.BytesIO(chunk.pdf))
+        while len(out.pages) + 1 < first:
+            page_elements.append(Array())
+            out.pages.append(_blank_like(out, out.pages[-1]))
+        start = first - 1
+        if source is not out:
+            tops = _detach_tops(source)
+            with warnings.catch_warnings():  # named destinations: joined below
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            for top in tops:
+                out.copy_foreign(top).P = document
+            document.K.extend(out.copy_foreign(kid) for kid in source.Root.StructTreeRoot.K[0].K)
+        copy = (lambda item: item) if source is out else out.copy_foreign
+        for key, value in _numbers(source.Root.StructTreeRoot.ParentTree):
+            if key < chunk.pages:
+                page_elements.append(Array([copy(element) for element in value]))
+            else:
+                links.append(copy(value))
+        local = {page.objgen: index for index, page in enumerate(source.pages)}
+        moved = lambda target: Array([out.pages[start + local[target[0].objgen]].obj, *list(target)[1:]])  # noqa: E731
+        for (level, label), (title, target) in zip(chunk.bookmarks, _outline(source), strict=True):
+            assert title == label, (title, label)
+            bookmarks.append((level, label, moved(target)))
+        real = {anchor for anchor, _ in chunk.anchors}
+        names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
+        destinations |= {str(names[i]): moved(names[i + 1]) for i in range(0, len(names), 2) if str(names[i]) in real}
+        if sheet:
+            _lay_folios_over(out, out.pages[start:start + chunk.pages], chunk, pikepdf.open(io.BytesIO(sheet)))
+    _number_structure(out, page_elements, links)
+    if destinations:
+        out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(
+            [item for name in sorted(destinations) for item in (pikepdf.String(name), destinations[name])])))
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(_tree(bookmarks))
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+def _detach_tops(source: pikepdf.Pdf) -> list[pikepdf.Object]:
+    """The structure elements whose parent is the chunk's Document element (its kids, and those of the
+    margin boxes, which WeasyPrint keeps out of the tree), detached from it so that copying them does
+    not copy the chunk's own tree root; the caller attaches them to the joined one."""
+    document = source.Root.StructTreeRoot.K[0]
+    tops: dict[tuple[int, int], pikepdf.Object] = {kid.objgen: kid for kid in document.K}
+    for _, value in _numbers(source.Root.StructTreeRoot.ParentTree):
+        for element in (value if isinstance(value, Array) else ()):
+            while element.get("/P") is not None and element.P.objgen != document.objgen:
+                element = element.P
+            tops[element.objgen] = element
+    found = list(tops.values())
+    for element in found:
+        element.P = Dictionary()  # a placeholder until the copy is attached
+    return found
+
+
+def _numbers(tree: pikepdf.Object) -> list[tuple[int, pikepdf.Object]]:
+    """A number tree's (key, value) pairs (WeasyPrint writes one flat /Nums array)."""
+    nums = tree.Nums
+    return [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+
+
+def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
+    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b""))
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if box in page.obj:
+            blank[box] = page.obj[box]
+    return pikepdf.Page(out.make_indirect(blank))
+
+
+def _lay_folios_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], chunk: LaidChunk, sheet: pikepdf.Pdf) -> None:
+    """Each page with a folio gets its sheet page drawn over it as a form, marked as an artifact
+    (pagination, as PDF/UA asks), inside its own resources (WeasyPrint shares one dictionary)."""
+    for page, kind, folio in zip(pages, chunk.kinds, sheet.pages, strict=True):
+        if not kind.folio or kind.blank:
+            continue
+        form = out.copy_foreign(folio.as_form_xobject())
+        resources = Dictionary({key: value for key, value in page.obj.Resources.items()})
+        resources.XObject = Dictionary({**dict(resources.get("/XObject", Dictionary()).items()), "/Folio": form})
+        page.obj.Resources = resources
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, Array) else [contents]
+        page.obj.Contents = Array([out.make_stream(b"q\n"), *streams,
+                                   out.make_stream(b"\nQ\n/Artifact BMC\nq /Folio Do Q\nEMC\n")])
+
+
+def _number_structure(out: pikepdf.Pdf, page_elements: list[Array], links: list[pikepdf.Object]) -> None:
+    nums = Array()
+    for index, (page, elements) in enumerate(zip(out.pages, page_elements, strict=True)):
+        page.obj.StructParents = index
+        nums.extend([index, elements])
+    for key, link in enumerate(links, start=len(out.pages)):
+        link.StructParent = key
+        nums.extend([key, link])
+    out.Root.StructTreeRoot.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+
+
+def _outline(pdf: pikepdf.Pdf) -> list[tuple[str, Array]]:
+    """The outline's entries in document order: (title, destination)."""
+    found: list[tuple[str, Array]] = []
+
+    def visit(items):
+        for item in items:
+            found.append((item.title, item.destination))
+            visit(item.children)
+
+    with pdf.open_outline() as outline:
+        visit(outline.root)
+    return found
+
+
+def _tree(bookmarks: list[tuple[int, str, Array]]) -> list[OutlineItem]:
+    """Bookmarks nested by level as WeasyPrint nests them: under the last one of a lower level."""
+    root: list[OutlineItem] = []
+    open_levels: list[tuple[int, list[OutlineItem]]] = [(0, root)]
+    for level, label, target in bookmarks:
+        while open_levels[-1][0] >= level:
+            open_levels.pop()
+        item = OutlineItem(label, destination=target)
+        open_levels[-1][1].append(item)
+        open_levels.append((level, item.children))
+    return root

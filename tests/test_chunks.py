@@ -1,0 +1,139 @@
+"""A tome laid out in chunks and joined is the PDF one layout of the whole tome gives: every page's
+text and its position, the outline, the links and where they lead, the structure tree, the EPUB's
+page-list. And an edit lays out again only its own chunk."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from bookfiles import Epub
+from conftest import ROOT, build_quietly, epubcheck
+
+sys.path.insert(0, str(ROOT / "bench"))
+from corpus import generate, set_pdf_option  # noqa: E402
+
+EDITIONS = ("corpus-tome-1", "corpus-integrale")
+
+
+@pytest.fixture(scope="module")
+def whole_and_chunked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A generated book (tome 1, and the omnibus of both tomes, with parts) built whole and in chunks."""
+    base = tmp_path_factory.mktemp("chunks")
+    manuscript = generate(base, texts=16, seed=7)
+    config = manuscript / "book.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[omnibus]\n", encoding="utf-8")
+    outputs = {}
+    for way, chunks in (("whole", "1"), ("chunked", "3")):
+        set_pdf_option(manuscript, "chunks", chunks)
+        outputs[way] = base / way
+        result = build_quietly(manuscript, outputs[way], editions=("tome-1", "integrale"))
+        assert not result.diagnostics
+    outputs["manuscript"] = manuscript
+    return outputs
+
+
+def _pages(path: Path) -> list[list[tuple]]:
+    with pdfplumber.open(path) as pdf:
+        return [sorted((char["text"], round(char["x0"], 2), round(char["top"], 2), char["fontname"].split("+")[-1],
+                        round(char["size"], 2)) for char in page.chars) for page in pdf.pages]
+
+
+def _destination(pdf: pikepdf.Pdf, target: pikepdf.Object) -> tuple:
+    """(page index, x, y) of an explicit destination or a named one."""
+    if isinstance(target, pikepdf.String):
+        names = pdf.Root.Names.Dests.Names
+        target = next(names[i + 1] for i in range(0, len(names), 2) if names[i] == target)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    return pages[target[0].objgen], round(float(target[2]), 2), round(float(target[3]), 2)
+
+
+def _outline(pdf: pikepdf.Pdf) -> list[tuple]:
+    found = []
+
+    def visit(items, depth):
+        for item in items:
+            found.append((depth, item.title, _destination(pdf, item.destination)))
+            visit(item.children, depth + 1)
+
+    with pdf.open_outline() as outline:
+        visit(outline.root, 1)
+    return found
+
+
+def _links(pdf: pikepdf.Pdf) -> list[tuple]:
+    return [(index, tuple(round(float(value), 2) for value in annotation.Rect),
+             _destination(pdf, annotation.Dest) if "/Dest" in annotation else str(annotation.A.URI))
+            for index, page in enumerate(pdf.pages) for annotation in page.get("/Annots", [])]
+
+
+def _structure(pdf: pikepdf.Pdf) -> list[tuple]:
+    """Depth first: each element's type, depth, page and marked-content ids; each link's target."""
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    found = []
+
+    def walk(element: pikepdf.Object, depth: int) -> None:
+        kids = element.get("/K")
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]):
+            if isinstance(kid, int):
+                found.append(("MCID", depth, kid))
+            elif kid.get("/Type") == "/OBJR":
+                found.append(("OBJR", depth, pages[kid.Pg.objgen], tuple(round(float(v), 2) for v in kid.Obj.Rect)))
+            elif "/S" in kid:
+                found.append((str(kid.S), depth, pages.get(kid.Pg.objgen) if "/Pg" in kid else None))
+                walk(kid, depth + 1)
+
+    walk(pdf.Root.StructTreeRoot, 0)
+    # every page's marked content points back at elements of the tree, through the ParentTree
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    for index, page in enumerate(pdf.pages):
+        key = int(page.StructParents)
+        assert int(nums[2 * key]) == key
+    return found
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_joined_pdf_is_the_one_layout_of_the_whole_tome(whole_and_chunked: dict[str, Path], edition: str) -> None:
+    whole, chunked = (whole_and_chunked[way] / f"{edition}.pdf" for way in ("whole", "chunked"))
+    assert _pages(whole) == _pages(chunked)  # text, position, font and size of every character: folios too
+    with pikepdf.open(whole) as one, pikepdf.open(chunked) as joined:
+        assert len(one.pages) == len(joined.pages) > 20
+        assert _outline(one) == _outline(joined)
+        assert max(depth for depth, _, _ in _outline(one)) == (2 if "integrale" in edition else 1)
+        assert _links(one) == _links(joined)
+        assert len(_links(one)) > 16
+        assert _structure(one) == _structure(joined)
+        assert str(joined.Root.Lang) == "fr" and joined.Root.MarkInfo.Marked
+        assert b"pdfuaid" in joined.Root.Metadata.read_bytes()
+
+
+def test_the_epub_page_list_is_the_same(whole_and_chunked: dict[str, Path]) -> None:
+    for edition in EDITIONS:
+        lists = [Epub(whole_and_chunked[way] / f"{edition}.epub").nav_list("page-list") for way in ("whole", "chunked")]
+        assert lists[0] == lists[1] and len(lists[0]) > 20
+    assert epubcheck(whole_and_chunked["chunked"] / "corpus-tome-1.epub") == []
+
+
+def test_an_edit_lays_out_only_its_chunk_and_gives_the_full_builds_bytes(whole_and_chunked: dict[str, Path],
+                                                                          tmp_path: Path) -> None:
+    import shutil
+
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(whole_and_chunked["manuscript"], manuscript)
+    shutil.copytree(whole_and_chunked["manuscript"].parent / "styles", tmp_path / "styles")
+    out = tmp_path / "build"
+    shutil.copytree(whole_and_chunked["chunked"], out)
+    text = sorted((manuscript / "tome-1").glob("*.txt"))[-1]
+    text.write_text(text.read_text(encoding="utf-8").replace(" le ", " ce ", 1), encoding="utf-8")
+    lines: list[str] = []
+    from make_book.build import BuildRequest, build
+
+    build(BuildRequest(manuscript, out, editions=("tome-1",)), say=lines.append, warn=lines.append)
+    report = next(line for line in lines if line.startswith("tome 1:"))
+    assert "1 of 5 chunks laid out" in report, report
+    fresh = tmp_path / "fresh"
+    build_quietly(manuscript, fresh, editions=("tome-1",))
+    assert (out / "corpus-tome-1.pdf").read_bytes() == (fresh / "corpus-tome-1.pdf").read_bytes()
