@@ -2,6 +2,7 @@
 
     python bench/run.py                 # the full 612-text book (about 15 minutes on 2 cores)
     python bench/run.py --texts 60 --runs 3
+    python bench/run.py --layout        # only the layout in chunks against whole tomes, and the edits
 
 Prints a table and writes bench/results.json. Every figure is a median of --runs runs; ratios are
 taken between figures measured in this same run, on this machine.
@@ -111,11 +112,76 @@ def raw_weasyprint_sources(manuscript: Path, work: Path) -> list[tuple[Path, lis
     return sources
 
 
+def pandoc_like_for_like(pandoc: str, sources: list[Path], work: Path, project: Path):  # noqa: ANN201
+    """Both tomes in parallel, each its EPUB then its PDF through WeasyPrint with LIKE_FOR_LIKE_CSS."""
+    css = work / "like-for-like.css"
+    css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (project / "styles" / "fonts").as_uri()))
+    weasyprint = shutil.which("weasyprint") or "weasyprint"
+
+    def run() -> float:
+        started = time.perf_counter()
+        chains = [subprocess.Popen(
+            f'"{pandoc}" "{source}" -o "{source.with_suffix(".epub")}" && "{pandoc}" "{source}" -s '
+            f'--css "{css}" --pdf-engine="{weasyprint}" -o "{source.with_suffix(".pdf")}"',
+            shell=True, cwd=work) for source in sources]
+        if any(chain.wait() for chain in chains):
+            raise RuntimeError("pandoc failed")
+        return time.perf_counter() - started
+    return run
+
+
+def layout_study(runs: int, work: Path, manuscript: Path, env: dict[str, str]) -> dict:
+    """The layout in chunks against the layout of each tome whole, in the same run, alternating: full
+    builds at 1, 2 and every worker, edits that keep or change a page count, and Pandoc like for like."""
+    from corpus import set_pdf_option
+
+    import pypandoc
+    project = manuscript.parent
+    cores = len(os.sched_getaffinity(0))
+    run_pandoc = pandoc_like_for_like(pypandoc.get_pandoc_path(), pandoc_sources(manuscript, work), work, project)
+    samples: dict[str, list[float]] = {}
+    peaks: dict[str, int] = {}
+
+    def sample(name: str, seconds_and_peak: tuple[float, int]) -> None:
+        samples.setdefault(name, []).append(seconds_and_peak[0])
+        peaks[name] = max(peaks.get(name, 0), seconds_and_peak[1])
+
+    def build(out: Path, *arguments: str) -> tuple[float, int]:
+        return timed([*MAKE_BOOK, "build", "--out", str(out), *arguments], project, env)
+
+    files = sorted((manuscript / "tome-1").glob("*.txt"))
+    text = files[len(files) // 3]
+    original = text.read_text(encoding="utf-8")
+    for _ in range(runs):
+        sample("pandoc", (run_pandoc(), 0))
+        for way, chunks in (("whole", "1"), ("chunked", "0")):
+            set_pdf_option(manuscript, "chunks", chunks)
+            for jobs in sorted({1, 2, cores}) if way == "chunked" else (0,):
+                shutil.rmtree(work / "out", ignore_errors=True)
+                sample(f"{way} -j{jobs}", build(work / "out", "-j", str(jobs)))
+            warm = work / f"warm-{way}"
+            shutil.rmtree(warm, ignore_errors=True)
+            build(warm)
+            sample(f"{way} nothing changed", build(warm))
+            # a word changed: the same page count; a paragraph added: the tome's later pages move
+            text.write_text(original.replace(" le ", " ce ", 1), encoding="utf-8")
+            sample(f"{way} word edited", build(warm))
+            text.write_text(original + "\n" + "Un paragraphe de plus, assez long pour une page. " * 40 + "\n",
+                            encoding="utf-8")
+            sample(f"{way} paragraph added", build(warm))
+            text.write_text(original, encoding="utf-8")
+    set_pdf_option(manuscript, "chunks", "0")
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return {"cores": cores, "medians_s": medians, "samples_s": samples, "peak_mib": peaks}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=612)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--layout", action="store_true",
+                        help="only the layout in chunks against whole tomes (bench/results-layout.json)")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="make-book-bench-"))
     env = {"SOURCE_DATE_EPOCH": "1764201600"}
@@ -123,6 +189,13 @@ def main() -> None:
         manuscript = generate(work, texts=options.texts)
         project = manuscript.parent
         results: dict[str, float] = {}
+        if options.layout:
+            study = layout_study(options.runs, work, manuscript, env)
+            report = {"machine": f"{platform.machine()}, {study['cores']} cores, Python {platform.python_version()}",
+                      "texts": options.texts, "runs": options.runs, **study}
+            (ROOT / "bench" / "results-layout.json").write_text(json.dumps(report, indent=2) + "\n")
+            print(layout_table(report))
+            return
 
         # Normalization throughput, in-process.
         corpus = "".join(path.read_text(encoding="utf-8") for path in sorted(manuscript.rglob("*.txt")))
@@ -180,19 +253,7 @@ def main() -> None:
 
         # Pandoc, like for like: both tomes in parallel, each its EPUB then its PDF through WeasyPrint with
         # a stylesheet that gives the same page, as make-book's full build does.
-        css = work / "like-for-like.css"
-        css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (project / "styles" / "fonts").as_uri()))
-        weasyprint = shutil.which("weasyprint") or "weasyprint"
-
-        def pandoc_full() -> float:
-            started = time.perf_counter()
-            chains = [subprocess.Popen(
-                f'"{pandoc}" "{source}" -o "{source.with_suffix(".epub")}" && "{pandoc}" "{source}" -s '
-                f'--css "{css}" --pdf-engine="{weasyprint}" -o "{source.with_suffix(".pdf")}"',
-                shell=True, cwd=work) for source in sources]
-            if any(chain.wait() for chain in chains):
-                raise RuntimeError("pandoc failed")
-            return time.perf_counter() - started
+        pandoc_full = pandoc_like_for_like(pandoc, sources, work, project)
         results["pandoc_full_s"] = median_of(options.runs, pandoc_full)
         results["pandoc_pages"] = sum(page_count(source.with_suffix(".pdf")) for source in sources)
         fresh_build()
@@ -244,6 +305,17 @@ def main() -> None:
         print(table(report))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def layout_table(report: dict) -> str:
+    medians, peaks = report["medians_s"], report["peak_mib"]
+    full = medians["whole -j0"]
+    lines = [f"{report['texts']} texts, median of {report['runs']} runs, {report['machine']}"]
+    for name, seconds in medians.items():
+        ratio = f"{seconds / full:.2f} × whole full build, {seconds / medians['pandoc']:.2f} × Pandoc"
+        peak = f", peak {peaks[name]} MiB/process" if peaks.get(name) else ""
+        lines.append(f"{name:<28} {seconds:7.1f} s{peak:<26}  {ratio}")
+    return "\n".join(lines)
 
 
 def table(report: dict) -> str:

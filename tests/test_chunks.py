@@ -117,23 +117,46 @@ def test_the_epub_page_list_is_the_same(whole_and_chunked: dict[str, Path]) -> N
     assert epubcheck(whole_and_chunked["chunked"] / "corpus-tome-1.epub") == []
 
 
-def test_an_edit_lays_out_only_its_chunk_and_gives_the_full_builds_bytes(whole_and_chunked: dict[str, Path],
-                                                                          tmp_path: Path) -> None:
+LONG_PARAGRAPH = "Un paragraphe ajouté, assez long pour pousser les pages suivantes plus loin. " * 30
+
+
+@pytest.mark.parametrize(("edit", "laid_out"), [
+    # a word in the last text: its chunk alone
+    (lambda texts: (texts[-1], texts[-1].read_text(encoding="utf-8").replace(" le ", " ce ", 1)), "1 of 5"),
+    # a long paragraph in the first text: every later page moves, so its chunk, the TOC and the index
+    # are laid out again; the chunks after it keep their pages, only their folios change
+    (lambda texts: (texts[0], texts[0].read_text(encoding="utf-8") + "\n" + LONG_PARAGRAPH + "\n"), "3 of 5"),
+], ids=["same page count", "page count changed"])
+def test_an_edit_lays_out_only_what_it_changes_and_gives_a_full_builds_bytes(
+        whole_and_chunked: dict[str, Path], tmp_path: Path, edit, laid_out: str) -> None:
     import shutil
+
+    from make_book.build import BuildRequest, build
 
     manuscript = tmp_path / "manuscript"
     shutil.copytree(whole_and_chunked["manuscript"], manuscript)
     shutil.copytree(whole_and_chunked["manuscript"].parent / "styles", tmp_path / "styles")
     out = tmp_path / "build"
     shutil.copytree(whole_and_chunked["chunked"], out)
-    text = sorted((manuscript / "tome-1").glob("*.txt"))[-1]
-    text.write_text(text.read_text(encoding="utf-8").replace(" le ", " ce ", 1), encoding="utf-8")
+    path, text = edit(sorted((manuscript / "tome-1").glob("*.txt")))
+    path.write_text(text, encoding="utf-8")
     lines: list[str] = []
-    from make_book.build import BuildRequest, build
-
     build(BuildRequest(manuscript, out, editions=("tome-1",)), say=lines.append, warn=lines.append)
     report = next(line for line in lines if line.startswith("tome 1:"))
-    assert "1 of 5 chunks laid out" in report, report
+    assert f"{laid_out} chunks laid out" in report, report
     fresh = tmp_path / "fresh"
     build_quietly(manuscript, fresh, editions=("tome-1",))
-    assert (out / "corpus-tome-1.pdf").read_bytes() == (fresh / "corpus-tome-1.pdf").read_bytes()
+    for name in ("corpus-tome-1.pdf", "corpus-tome-1.epub"):
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_stylesheet_the_join_cannot_follow_lays_the_tome_out_whole() -> None:
+    from make_book.chunks import chunkable
+    from make_book.layout import PageSetup
+
+    reader = PageSetup("A5", "recto")
+    assert chunkable(("@page { @bottom-center { content: counter(page); } }",
+                      "a::after { content: target-counter(attr(href), page); }"), reader)
+    assert not chunkable(("@page { @bottom-center { content: counter(page) \" / \" counter(pages); } }",), reader)
+    assert not chunkable(("a::after { content: target-counter(attr(href), chapter); }",), reader)
+    assert not chunkable(("@page { @bottom-center { content: counter(page); } }",), PageSetup("A5", "any"))

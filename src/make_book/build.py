@@ -95,10 +95,10 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
     if chunked:
         from make_book.join import JoinedLayout, joined_page_map
 
-        started = time.perf_counter()
-        job = dataclasses.replace(job, layout=JoinedLayout.of(chunked), page_map=joined_page_map(chunked.laid))
+        job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets),
+                                  page_map=joined_page_map(chunked.laid))
         refused = tuple(note for chunk in chunked.laid for note in chunk.diagnostics)
-        seconds += [("layout in chunks", chunked.seconds), ("join", time.perf_counter() - started)]
+        seconds.append(("layout in chunks", chunked.seconds))
         note = f"; {len(chunked.laid) - chunked.from_cache} of {len(chunked.laid)} chunks laid out, the rest cached"
     elif any(renderer.needs_layout for renderer in renderers):
         # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
@@ -164,7 +164,8 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
 
         def render(edition: Edition) -> RenderedEdition:
             stem = f"{slug}-{edition.name}"
-            chunked = (lay_out_in_chunks(pool.submit, edition, styles, timestamp, cache_dir)
+            chunked = (lay_out_in_chunks(pool.submit, edition, styles, timestamp, cache_dir,
+                                         any(renderer.name == "pdf" for renderer in renderers))
                        if chunks[edition.name] > 1 else None)
             return pool.submit(render_edition, edition, styles, renderers, timestamp, stem, chunked).result()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from make_book.chunks import (
+    Chunk,
     LaidChunk,
     chunkable,
     folio_sheet,
@@ -38,10 +39,6 @@ class ChunkedLayout:
     seconds: float
 
     @property
-    def pages(self) -> int:
-        return first_pages(self.laid)[-1] - 1 + self.laid[-1].pages
-
-    @property
     def from_cache(self) -> int:
         return sum(chunk.cached for chunk in self.laid)
 
@@ -51,16 +48,22 @@ def chunk_count(edition: Edition, styles: Styles) -> int:
     setup = PageSetup.for_reader(edition.pdf)
     if edition.pdf.chunks == 1 or not chunkable(stylesheet_texts(styles, ""), setup):
         return 1
-    return len(plan_chunks(edition, edition.pdf.chunks)) - 1 - bool(edition.contributors)
+    return len(_text_chunks(edition, plan_chunks(edition, edition.pdf.chunks)))
+
+
+def _text_chunks(edition: Edition, chunks: tuple[Chunk, ...]) -> tuple[Chunk, ...]:
+    """The chunks but the front matter's and the index's."""
+    return chunks[1:-1] if edition.contributors else chunks[1:]
 
 
 def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestamp: dt.datetime,
-                      cache_dir: Path | None) -> ChunkedLayout:
+                      cache_dir: Path | None, write_pdf: bool = True) -> ChunkedLayout:
+    """`write_pdf`: False when only the page map is needed (an EPUB-only build): no PDF, no folios."""
     started = time.perf_counter()
     setup = PageSetup.for_reader(edition.pdf)
     chunks = plan_chunks(edition, edition.pdf.chunks)
     numbers = _remembered(cache_dir, edition.name)
-    laid = _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir)
+    laid = _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf)
                   for chunk in chunks})
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
@@ -70,7 +73,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
                                                   for target, page in laid[chunk].numbers)]
         if not wrong:
             break
-        laid |= _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir)
+        laid |= _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf)
                        for chunk in wrong})
     else:
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
@@ -78,7 +81,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     ordered = tuple(laid[chunk] for chunk in chunks)
     sheets = {index: submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
               for index, (chunk, first) in enumerate(zip(ordered, first_pages(ordered), strict=True))
-              if any(kind.folio for kind in chunk.kinds)}
+              if write_pdf and any(kind.folio for kind in chunk.kinds)}
     _remember(cache_dir, edition.name, numbers)
     return ChunkedLayout(ordered, tuple(sheets[index].result() if index in sheets else None
                                         for index in range(len(ordered))), time.perf_counter() - started)

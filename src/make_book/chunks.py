@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 import pickle
 import re
 import resource
@@ -32,7 +33,7 @@ from weasyprint.formatting_structure.boxes import MarginBox
 from make_book.book_html import print_html
 from make_book.errors import Diagnostic
 from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame, stylesheet_texts
-from make_book.model import Edition, PageMap, part_anchor
+from make_book.model import Edition, PageMap, Styles, part_anchor
 from make_book.output import write_atomic
 from make_book.typeset import plan_lines
 
@@ -95,23 +96,26 @@ def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
 
 
 def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
-    """The front matter, then the texts in `count` runs of about equal length (0: about
-    PAGES_PER_CHUNK pages each; a part title goes with the texts after it), then the index."""
-    units = []
-    for tome in edition.tomes:
-        for number, placed in enumerate(tome.texts):
-            anchors = (part_anchor(tome),) if edition.is_omnibus and number == 0 else ()
-            size = sum(len(block.plain) for block in placed.text.paragraphs) + CHARACTERS_PER_PAGE
-            units.append((anchors + (placed.anchor,), size))
-    total = sum(size for _, size in units) or 1
-    count = max(1, min(len(units), count or round(total / CHARACTERS_PER_PAGE / PAGES_PER_CHUNK)))
-    runs: list[list[str]] = [[] for _ in range(count)]
-    done = 0
-    for anchors, size in units:
-        runs[min(count - 1, int(count * (done + size / 2) / total))].extend(anchors)
-        done += size
+    """The front matter, then the texts in runs of as many texts each (a part title goes with the
+    text after it), then the index. Runs of `count` chunks; 0: runs of a power of two texts, the one
+    nearest to PAGES_PER_CHUNK pages. The cuts depend on the number of texts only (and, through the
+    power of two, hardly on their length): an edit moves no cut, so its chunk alone is laid out again
+    and the build is the one a build from nothing gives."""
+    texts = edition.texts
+    if count:
+        per_chunk = math.ceil(len(texts) / count)
+    else:
+        characters = sum(len(block.plain) for placed in texts for block in placed.text.paragraphs)
+        pages_per_text = characters / max(1, len(texts)) / CHARACTERS_PER_PAGE + 1  # a recto each
+        per_chunk = 2 ** max(0, round(math.log2(PAGES_PER_CHUNK / pages_per_text)))
+    first_of_part = {tome.texts[0].anchor: part_anchor(tome) for tome in edition.tomes
+                     if edition.is_omnibus and tome.texts}
+    runs = [tuple(anchor for placed in texts[start:start + per_chunk]
+                  for anchor in ((first_of_part[placed.anchor],) if placed.anchor in first_of_part else ())
+                  + (placed.anchor,))
+            for start in range(0, len(texts), per_chunk)]
     back = (Chunk(("contributors",)),) if edition.contributors else ()
-    return (Chunk((FRONT,)),) + tuple(Chunk(tuple(run)) for run in runs if run) + back
+    return (Chunk((FRONT,)),) + tuple(Chunk(run) for run in runs) + back
 
 
 def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
@@ -155,10 +159,11 @@ def _within(edition: Edition, sections: frozenset[str]) -> Edition:
     return dataclasses.replace(edition, tomes=tomes)
 
 
-def lay_out_chunk(edition: Edition, styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
-                  numbers: Mapping[str, int], cache_dir: Path | None) -> LaidChunk:
-    """One chunk laid out and written as a PDF of its own (in a worker process); from the cache when
-    the same HTML was laid out with the same stylesheets before."""
+def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
+                  numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool = True) -> LaidChunk:
+    """One chunk laid out and written as a PDF of its own (in a worker process; `write_pdf` False: only
+    its page map is wanted); from the cache when the same HTML was laid out with the same stylesheets
+    before."""
     sections = frozenset(chunk.sections)
     own = _within(edition, sections)
     lines = None
@@ -166,7 +171,8 @@ def lay_out_chunk(edition: Edition, styles, setup: PageSetup, timestamp: dt.date
         lines = plan_lines(own, styles, paragraph_frame(styles, setup))
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
-    key = _key("chunk", html, *sheets, setup.css, edition.pdf.variant, edition.identifier)
+    key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, edition.pdf.variant,
+               edition.identifier)
     cached = _cached(cache_dir, key)
     if cached is not None:
         return dataclasses.replace(cached, cached=True, peak_mib=0)
@@ -180,7 +186,8 @@ def lay_out_chunk(edition: Edition, styles, setup: PageSetup, timestamp: dt.date
             if anchor not in stand_ins:
                 anchors.setdefault(anchor, number)
     bookmarks = tuple((level, label) for page in layout.document.pages for level, label, _, _ in page.bookmarks)
-    laid = LaidChunk(chunk, layout.pdf(edition), kinds, tuple(anchors.items()), bookmarks, page_map(layout, own, stand_ins),
+    laid = LaidChunk(chunk, layout.pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), bookmarks,
+                     page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
@@ -193,7 +200,7 @@ def _has_folio(page) -> bool:
                for box in page._page_box.children)
 
 
-def folio_sheet(edition: Edition, styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],
+def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],
                 cache_dir: Path | None) -> bytes:
     """The folios of pages `first`… : the book's margin boxes laid out on empty pages of the same names
     and sides, numbered from `first` (in a worker process). Untagged: join.py marks them artifacts."""

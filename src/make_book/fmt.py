@@ -17,7 +17,8 @@ def _style_and_files(manuscript_dir: Path, need_files: bool) -> tuple[HouseStyle
     if not (manuscript_dir / CONFIG_NAME).exists() and not need_files:
         return HouseStyle(), ()
     config = load_config(manuscript_dir)
-    files = tuple(path for tome in config.tomes for path in list_texts(tome.folder, config.path.parent)) if need_files else ()
+    files = (tuple(path for tome in config.tomes for path in list_texts(tome.folder, config.path.parent))
+             if need_files else ())
     return config.style, files
 
 

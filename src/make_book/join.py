@@ -10,6 +10,7 @@ import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
@@ -20,17 +21,22 @@ from make_book.model import Edition, PageMap
 
 @dataclass(frozen=True)
 class JoinedLayout:
-    """The joined PDF, as a renderer asks a layout for it."""
+    """The chunks as a renderer asks a layout for its PDF: joined when first asked (an EPUB-only build
+    never is)."""
 
-    data: bytes
-    pages: int
+    laid: tuple[LaidChunk, ...]
+    sheets: tuple[bytes | None, ...]
 
-    @classmethod
-    def of(cls, chunked) -> JoinedLayout:
-        return cls(join(chunked.laid, chunked.sheets), chunked.pages)
+    @property
+    def pages(self) -> int:
+        return first_pages(self.laid)[-1] - 1 + self.laid[-1].pages
+
+    @cached_property
+    def joined(self) -> bytes:
+        return join(self.laid, self.sheets)
 
     def pdf(self, edition: Edition) -> bytes:
-        return self.data
+        return self.joined
 
 
 def first_pages(laid: Sequence[LaidChunk]) -> tuple[int, ...]:
@@ -85,8 +91,7 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[bytes | None]) -> bytes:
                 page_elements.append(Array([copy(element) for element in value]))
             else:
                 links.append(copy(value))
-        local = {page.objgen: index for index, page in enumerate(source.pages)}
-        moved = lambda target: Array([out.pages[start + local[target[0].objgen]].obj, *list(target)[1:]])  # noqa: E731
+        moved = _mover(out, source, start)
         for (level, label), (title, target) in zip(chunk.bookmarks, _outline(source), strict=True):
             assert title == label, (title, label)
             bookmarks.append((level, label, moved(target)))
@@ -105,6 +110,16 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[bytes | None]) -> bytes:
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buffer.getvalue()
+
+
+def _mover(out: pikepdf.Pdf, source: pikepdf.Pdf, start: int):
+    """A destination on one of the chunk's pages, pointed at that page in the joined PDF."""
+    local = {page.objgen: index for index, page in enumerate(source.pages)}
+
+    def moved(target: Array) -> Array:
+        return Array([out.pages[start + local[target[0].objgen]].obj, *list(target)[1:]])
+
+    return moved
 
 
 def _detach_tops(source: pikepdf.Pdf) -> list[pikepdf.Object]:

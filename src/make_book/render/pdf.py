@@ -35,7 +35,8 @@ class PrinterPdfRenderer:
             from make_book.layout import paragraph_frame
             from make_book.typeset import plan_lines
 
-            lines = plan_lines(job.edition, job.styles, paragraph_frame(job.styles, PageSetup.for_reader(job.edition.pdf)))
+            frame = paragraph_frame(job.styles, PageSetup.for_reader(job.edition.pdf))
+            lines = plan_lines(job.edition, job.styles, frame)
         layout = lay_out(print_html(job.edition, job.timestamp, lines=lines), job.styles,
                          PageSetup.for_printer(job.edition.pdf))
         return (OutputFile(job.stem + self.suffix, layout.pdf(job.edition)),)
