@@ -7,10 +7,8 @@ them atomically. A failure in phase one writes nothing, so earlier artifacts sta
 from __future__ import annotations
 
 import concurrent.futures
-import ctypes
 import dataclasses
 import datetime as dt
-import gc
 import multiprocessing
 import os
 import resource
@@ -31,11 +29,11 @@ from make_book.model import Artifact, Edition, OutputFile, Styles
 from make_book.output import write_atomic
 from make_book.release import write_release_files
 from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
+from make_book.sources import list_texts
+from make_book.styles import read_styles
 
 if TYPE_CHECKING:
     from make_book.chunked_layout import ChunkedLayout
-from make_book.sources import list_texts
-from make_book.styles import read_styles
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         # Imported here, in the worker: WeasyPrint takes half a second to import, which a rebuild with
         # nothing to render should not pay.
         from make_book.book_html import print_html
-        from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame
+        from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame, release_memory
         from make_book.typeset import plan_lines
 
         setup = PageSetup.for_reader(edition.pdf)
@@ -118,7 +116,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition), lines=lines)
         refused = layout.refused + (lines_off_plan(layout, lines, edition) if lines else ())
         seconds.append(("layout", time.perf_counter() - started))
-        _give_back_free_memory()
+        release_memory()
     files = []
     for renderer in renderers:
         started = time.perf_counter()
@@ -129,16 +127,6 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         peak_mib = max([peak_mib] + [chunk.peak_mib for chunk in chunked.laid])
     pages = job.layout.pages if job.layout else 0
     return RenderedEdition(edition.name, tuple(files), pages, tuple(seconds), peak_mib, refused, note)
-
-
-def _give_back_free_memory() -> None:
-    """Layout leaves much freed memory in the allocator; returning it before the PDF is written
-    keeps a worker's peak lower (measured on a 796-page tome: 429 → 383 MiB). glibc only."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],

@@ -63,8 +63,12 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     setup = PageSetup.for_reader(edition.pdf)
     chunks = plan_chunks(edition, edition.pdf.chunks)
     numbers = _remembered(cache_dir, edition.name)
-    laid = _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf)
-                  for chunk in chunks})
+
+    def lay_out_all(which: list[Chunk] | tuple[Chunk, ...]) -> dict[Chunk, LaidChunk]:
+        return _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir,
+                                    write_pdf) for chunk in which})
+
+    laid = lay_out_all(chunks)
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
@@ -73,8 +77,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
                                                   for target, page in laid[chunk].numbers)]
         if not wrong:
             break
-        laid |= _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf)
-                       for chunk in wrong})
+        laid |= lay_out_all(wrong)
     else:
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
                             "[pdf] chunks = 1 to lay the tome out whole")

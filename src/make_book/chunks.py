@@ -32,7 +32,15 @@ from weasyprint.formatting_structure.boxes import MarginBox
 
 from make_book.book_html import print_html
 from make_book.errors import Diagnostic
-from make_book.layout import PageSetup, lay_out, lines_off_plan, page_map, paragraph_frame, stylesheet_texts
+from make_book.layout import (
+    PageSetup,
+    lay_out,
+    lines_off_plan,
+    page_map,
+    paragraph_frame,
+    release_memory,
+    stylesheet_texts,
+)
 from make_book.model import Edition, PageMap, Styles, part_anchor
 from make_book.output import write_atomic
 from make_book.typeset import plan_lines
@@ -186,6 +194,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
             if anchor not in stand_ins:
                 anchors.setdefault(anchor, number)
     bookmarks = tuple((level, label) for page in layout.document.pages for level, label, _, _ in page.bookmarks)
+    release_memory()
     laid = LaidChunk(chunk, layout.pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), bookmarks,
                      page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),

