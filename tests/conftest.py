@@ -73,6 +73,21 @@ def build_quietly(manuscript: Path, out: Path, **options) -> object:
         assert snapshot(manuscript) == before, "the build changed the manuscript"
 
 
+READERS_REQUIRED = os.environ.get("MAKE_BOOK_REQUIRE_READERS") == "1"
+
+
+def need(program: str) -> str:
+    """The path of a reading system or validator: a skip when it is not installed, a failure in CI
+    (MAKE_BOOK_REQUIRE_READERS=1)."""
+    found = shutil.which(program)
+    if not found:
+        message = f"{program} is not installed (.ci/install-system-deps installs it)"
+        if READERS_REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
 def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real command, in a new process: exit status, stdout and stderr as a user sees them."""

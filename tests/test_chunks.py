@@ -4,6 +4,7 @@ page-list. And an edit lays out again only its own chunk."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pdfplumber
 import pikepdf
 import pytest
 from bookfiles import Epub
-from conftest import ROOT, build_quietly, epubcheck
+from conftest import ROOT, build_quietly, epubcheck, need
+from make_book.check import OK, check_pdf
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate, set_pdf_option  # noqa: E402
@@ -108,6 +110,12 @@ def test_the_joined_pdf_is_the_one_layout_of_the_whole_tome(whole_and_chunked: d
         assert _structure(one) == _structure(joined)
         assert str(joined.Root.Lang) == "fr" and joined.Root.MarkInfo.Marked
         assert b"pdfuaid" in joined.Root.Metadata.read_bytes()
+    assert [finding.status for finding in check_pdf(chunked)] == [OK]
+    # MuPDF draws every page without a complaint (but that it was built without ICC support)
+    drawn = subprocess.run([need("mutool"), "draw", "-q", "-o", "/dev/null", str(chunked)], capture_output=True,
+                           text=True)
+    assert drawn.returncode == 0
+    assert [line for line in drawn.stderr.splitlines() if "ICC" not in line] == []
 
 
 def test_the_epub_page_list_is_the_same(whole_and_chunked: dict[str, Path]) -> None:

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,25 +16,14 @@ from pathlib import Path
 import pikepdf
 import pytest
 from bookfiles import NS, Epub
-from conftest import ROOT, build_quietly, epubcheck, make_project, run_cli, FIXTURES
+from conftest import FIXTURES, ROOT, build_quietly, epubcheck, make_project, need, run_cli
 from fontTools.ttLib import TTFont
 from make_book.check import check_ace
 from pypdf import PdfReader
 
-READERS_REQUIRED = os.environ.get("MAKE_BOOK_REQUIRE_READERS") == "1"
 MULTISCRIPT = ("Salam, shalom 😀\nTexte de Rania Haddad\n\n"
                "Sur le groupe, elle a écrit « مرحبا بكم » avant tout le monde, puis un simple 👍 pour dire oui.\n"
                "Son voisin a répondu שלום en hébreu, et la conversation a continué en français 🙂.\n")
-
-
-def need(program: str) -> str:
-    found = shutil.which(program)
-    if not found:
-        message = f"{program} is not installed (.ci/install-system-deps installs it)"
-        if READERS_REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 @pytest.fixture(scope="module")

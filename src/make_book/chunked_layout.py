@@ -14,6 +14,7 @@ from pathlib import Path
 
 from make_book.chunks import (
     Chunk,
+    FolioSheet,
     LaidChunk,
     chunkable,
     folio_sheet,
@@ -32,10 +33,10 @@ SETTLE_PASSES = 4  # layouts of the TOC before its page count stops moving the n
 
 @dataclass(frozen=True)
 class ChunkedLayout:
-    """Every chunk laid out, with each one's folio sheet (None: no folio on its pages)."""
+    """Every chunk laid out, with each one's folio sheet (none when no PDF is wanted)."""
 
     laid: tuple[LaidChunk, ...]
-    sheets: tuple[bytes | None, ...]
+    sheets: tuple[FolioSheet, ...]
     seconds: float
 
     @property
@@ -82,12 +83,10 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
                             "[pdf] chunks = 1 to lay the tome out whole")
     ordered = tuple(laid[chunk] for chunk in chunks)
-    sheets = {index: submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
-              for index, (chunk, first) in enumerate(zip(ordered, first_pages(ordered), strict=True))
-              if write_pdf and any(kind.folio for kind in chunk.kinds)}
+    sheets = [submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
+              for chunk, first in zip(ordered, first_pages(ordered), strict=True)] if write_pdf else []
     _remember(cache_dir, edition.name, numbers)
-    return ChunkedLayout(ordered, tuple(sheets[index].result() if index in sheets else None
-                                        for index in range(len(ordered))), time.perf_counter() - started)
+    return ChunkedLayout(ordered, tuple(sheet.result() for sheet in sheets), time.perf_counter() - started)
 
 
 def _wait(futures: dict) -> dict:

@@ -4,9 +4,9 @@ Every text starts on a recto, so a tome can be cut between texts and each piece 
 on its own. Three things a chunk cannot know are laid out apart, so that the joined PDF is the one a
 single layout gives:
 - its folios: its first page number depends on the page counts of the chunks before it, so its
-  `counter(page)` boxes are laid out empty (`counter(page, none)`) and the folios come from a folio
-  sheet, the same margin boxes laid out on empty pages numbered from the chunk's first page, which
-  join.py lays over the chunk's pages;
+  `counter(page)` boxes are not laid out (`content: none`) and the folios come from a folio sheet:
+  those boxes alone, laid out on empty pages of the same names numbered from the chunk's first page,
+  which join.py lays over the chunk's pages;
 - the page numbers of other chunks (the TOC's and the index's): written into the chunk
   (`target-counter(attr(href), page)` becomes `attr(data-page)`), from the last build or a guess
   first, and laid out again when they turned out otherwise; each link's target is given a stand-in
@@ -54,6 +54,7 @@ UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
 # own and as the page of a link's target.
 _FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
 _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
+_OTHER_CONTENT = re.compile(r"content\s*:(?!\s*counter\(\s*page\s*\)\s*[;}])[^;}]*")
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 
 
@@ -70,7 +71,12 @@ class Chunk:
 class PageKind:
     blank: bool   # a blank page WeasyPrint added before a recto
     name: str     # its named page ("front", "part"), or ""
-    folio: bool   # whether it carries a folio
+
+
+@dataclass(frozen=True)
+class FolioSheet:
+    pdf: bytes
+    folios: tuple[bool, ...]  # whether each page has a folio (its page's name may leave it out)
 
 
 @dataclass(frozen=True)
@@ -127,10 +133,9 @@ def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
 
 
 def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
-    """A chunk's stylesheets: folios laid out empty, link targets' pages from the HTML, and the
-    running heads' strings the front matter would have set."""
-    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: counter(page, none)", sheet))
-                   for sheet in sheets)
+    """A chunk's stylesheets: no folios, link targets' pages from the HTML, and the running heads'
+    strings the front matter would have set."""
+    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: none", sheet)) for sheet in sheets)
     if FRONT in chunk.sections:
         return sheets
     # print.css sets `book-title` from the title page's `.book-title`, which is the book's title.
@@ -186,7 +191,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
         return dataclasses.replace(cached, cached=True, peak_mib=0)
     layout = lay_out(html, styles, setup, sheets)
     stand_ins = frozenset(outside)
-    kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name, _has_folio(page))
+    kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name)
                   for page in layout.document.pages)
     anchors: dict[str, int] = {}  # a section's anchor is on each of its pages: the first counts
     for number, page in enumerate(layout.document.pages, start=1):
@@ -204,26 +209,25 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
     return laid
 
 
-def _has_folio(page) -> bool:
-    return any(isinstance(box, MarginBox) and ("counter()", ("page", "none")) in box.style["content"]
-               for box in page._page_box.children)
-
-
 def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],
-                cache_dir: Path | None) -> bytes:
-    """The folios of pages `first`… : the book's margin boxes laid out on empty pages of the same names
-    and sides, numbered from `first` (in a worker process). Untagged: join.py marks them artifacts."""
+                cache_dir: Path | None) -> FolioSheet:
+    """The folios of pages `first`…: the book's `counter(page)` margin boxes alone (every other
+    generated content none), laid out on empty pages of the same names and sides, numbered from
+    `first` (in a worker process). Untagged: join.py marks them as artifacts."""
     pages = "".join(f'<div style="page: {kind.name or "auto"}"></div>' for kind in kinds)
     html = f'<!DOCTYPE html><html lang="{edition.meta.language}"><body>{pages}</body></html>'
     side = "right" if first % 2 else "left"
-    sheets = stylesheet_texts(styles, "") + (
+    sheets = tuple(_OTHER_CONTENT.sub("content: none", sheet) for sheet in stylesheet_texts(styles, "")) + (
         f"html {{ break-before: {side}; }} body > div {{ break-before: page; }}\n"
         f"@page :first {{ counter-reset: page {first}; }}",)
     key = _key("folios", html, *sheets, setup.css)
     cached = _cached(cache_dir, key)
     if cached is None:
-        cached = lay_out(html, styles, setup, sheets).pdf(dataclasses.replace(
-            edition, pdf=dataclasses.replace(edition.pdf, variant="none")), tags=False)
+        layout = lay_out(html, styles, setup, sheets)
+        folios = tuple(any(isinstance(box, MarginBox) for box in page._page_box.children)
+                       for page in layout.document.pages)
+        untagged = dataclasses.replace(edition, pdf=dataclasses.replace(edition.pdf, variant="none"))
+        cached = FolioSheet(layout.pdf(untagged, tags=False), folios)
         _store(cache_dir, key, cached)
     return cached
 

@@ -15,7 +15,7 @@ from functools import cached_property
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from make_book.chunks import LaidChunk
+from make_book.chunks import FolioSheet, LaidChunk
 from make_book.model import Edition, PageMap
 
 
@@ -25,7 +25,7 @@ class JoinedLayout:
     never is)."""
 
     laid: tuple[LaidChunk, ...]
-    sheets: tuple[bytes | None, ...]
+    sheets: tuple[FolioSheet, ...]
 
     @property
     def pages(self) -> int:
@@ -63,8 +63,8 @@ def joined_page_map(laid: Sequence[LaidChunk]) -> PageMap:
     return PageMap(tuple(sections), tuple(paragraphs))
 
 
-def join(laid: Sequence[LaidChunk], sheets: Sequence[bytes | None]) -> bytes:
-    """`sheets[i]`: chunk i's folio sheet (a page for each of its pages), or None when it has no folio."""
+def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet]) -> bytes:
+    """`sheets[i]`: chunk i's folio sheet (a page for each of its pages)."""
     out = pikepdf.open(io.BytesIO(laid[0].pdf))
     document = out.Root.StructTreeRoot.K[0]
     page_elements: list[Array] = []
@@ -92,14 +92,12 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[bytes | None]) -> bytes:
             else:
                 links.append(copy(value))
         moved = _mover(out, source, start)
-        for (level, label), (title, target) in zip(chunk.bookmarks, _outline(source), strict=True):
-            assert title == label, (title, label)
-            bookmarks.append((level, label, moved(target)))
+        for (level, _), (title, target) in zip(chunk.bookmarks, _outline(source), strict=True):
+            bookmarks.append((level, title, moved(target)))
         real = {anchor for anchor, _ in chunk.anchors}
         names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
         destinations |= {str(names[i]): moved(names[i + 1]) for i in range(0, len(names), 2) if str(names[i]) in real}
-        if sheet:
-            _lay_folios_over(out, out.pages[start:start + chunk.pages], chunk, pikepdf.open(io.BytesIO(sheet)))
+        _lay_folios_over(out, out.pages[start:start + chunk.pages], chunk, sheet)
     _number_structure(out, page_elements, links)
     if destinations:
         out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(
@@ -146,18 +144,20 @@ def _numbers(tree: pikepdf.Object) -> list[tuple[int, pikepdf.Object]]:
 
 
 def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
-    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b""))
+    # a newline, not nothing: an empty stream is saved with a /Filter and no data, which MuPDF warns of
+    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b"\n"))
     for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
         if box in page.obj:
             blank[box] = page.obj[box]
     return pikepdf.Page(out.make_indirect(blank))
 
 
-def _lay_folios_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], chunk: LaidChunk, sheet: pikepdf.Pdf) -> None:
+def _lay_folios_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], chunk: LaidChunk, sheet: FolioSheet) -> None:
     """Each page with a folio gets its sheet page drawn over it as a form, marked as an artifact
     (pagination, as PDF/UA asks), inside its own resources (WeasyPrint shares one dictionary)."""
-    for page, kind, folio in zip(pages, chunk.kinds, sheet.pages, strict=True):
-        if not kind.folio or kind.blank:
+    folios = pikepdf.open(io.BytesIO(sheet.pdf)).pages
+    for page, kind, has_folio, folio in zip(pages, chunk.kinds, sheet.folios, folios, strict=True):
+        if kind.blank or not has_folio:
             continue
         form = out.copy_foreign(folio.as_form_xobject())
         resources = Dictionary({key: value for key, value in page.obj.Resources.items()})
