@@ -43,7 +43,7 @@ from make_book.layout import (
 )
 from make_book.model import Edition, PageMap, Styles, part_anchor
 from make_book.output import write_atomic
-from make_book.typeset import plan_lines
+from make_book.typeset import Frame, plan_lines
 
 FRONT = "front-matter"
 PAGES_PER_CHUNK = 120        # a balance: fewer chunks repeat less per-chunk work (fonts, subsets)
@@ -181,7 +181,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
     own = _within(edition, sections)
     lines = None
     if edition.pdf.line_breaking == "total-fit" and own.texts:
-        lines = plan_lines(own, styles, paragraph_frame(styles, setup))
+        lines = plan_lines(own, styles, _frame(styles, setup))
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
     key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, edition.pdf.variant,
@@ -207,6 +207,17 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     _store(cache_dir, key, laid)
     return laid
+
+
+_FRAMES: dict[tuple[str, PageSetup], Frame] = {}
+
+
+def _frame(styles: Styles, setup: PageSetup) -> Frame:
+    """The paragraph frame, laid out once per worker process, not once per chunk."""
+    key = (styles.digest, setup)
+    if key not in _FRAMES:
+        _FRAMES[key] = paragraph_frame(styles, setup)
+    return _FRAMES[key]
 
 
 def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],

@@ -170,14 +170,14 @@ def _lay_folios_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], chunk: Lai
 
 
 def _number_structure(out: pikepdf.Pdf, page_elements: list[Array], links: list[pikepdf.Object]) -> None:
-    nums = Array()
+    nums: list = []  # one Array made at the end: growing a pikepdf Array item by item is quadratic
     for index, (page, elements) in enumerate(zip(out.pages, page_elements, strict=True)):
         page.obj.StructParents = index
-        nums.extend([index, elements])
+        nums += [index, elements]
     for key, link in enumerate(links, start=len(out.pages)):
         link.StructParent = key
-        nums.extend([key, link])
-    out.Root.StructTreeRoot.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+        nums += [key, link]
+    out.Root.StructTreeRoot.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
 
 
 def _outline(pdf: pikepdf.Pdf) -> list[tuple[str, Array]]:
