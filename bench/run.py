@@ -38,6 +38,9 @@ from make_book.typeset import plan_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_BOOK = [sys.executable, "-m", "make_book"]
+# the `weasyprint` command of this Python's environment, activated or not
+WEASYPRINT = (shutil.which("weasyprint", path=str(Path(sys.executable).parent)) or shutil.which("weasyprint")
+              or "weasyprint")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -116,13 +119,12 @@ def pandoc_like_for_like(pandoc: str, sources: list[Path], work: Path, project: 
     """Both tomes in parallel, each its EPUB then its PDF through WeasyPrint with LIKE_FOR_LIKE_CSS."""
     css = work / "like-for-like.css"
     css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (project / "styles" / "fonts").as_uri()))
-    weasyprint = shutil.which("weasyprint") or "weasyprint"
 
     def run() -> float:
         started = time.perf_counter()
         chains = [subprocess.Popen(
             f'"{pandoc}" "{source}" -o "{source.with_suffix(".epub")}" && "{pandoc}" "{source}" -s '
-            f'--css "{css}" --pdf-engine="{weasyprint}" -o "{source.with_suffix(".pdf")}"',
+            f'--css "{css}" --pdf-engine="{WEASYPRINT}" -o "{source.with_suffix(".pdf")}"',
             shell=True, cwd=work) for source in sources]
         if any(chain.wait() for chain in chains):
             raise RuntimeError("pandoc failed")
@@ -261,7 +263,7 @@ def main() -> None:
 
         # Raw WeasyPrint on our HTML, tome 1, as a command like ours.
         html, stylesheets = raw_weasyprint_sources(manuscript, work)[0]
-        command = [shutil.which("weasyprint") or "weasyprint", str(html), str(work / "raw.pdf"),
+        command = [WEASYPRINT, str(html), str(work / "raw.pdf"),
                    "--pdf-variant", "pdf/ua-1"]
         for sheet in stylesheets:
             command += ["-s", str(sheet)]

@@ -72,3 +72,23 @@ def test_warnings_are_reported_again_when_a_tome_is_up_to_date(small_project: Pa
     assert "tome 1: up to date" in second
     assert [line for line in first if "unbalanced" in line] == [line for line in second if "unbalanced" in line]
     assert len([line for line in second if "unbalanced" in line]) == 1
+
+
+def test_the_chunk_cache_keeps_what_each_editions_last_build_is_made_of(tmp_path: Path) -> None:
+    import json
+
+    from make_book.cache import chunk_cache_dir, prune_chunks
+
+    current = chunk_cache_dir(tmp_path)
+    other_version = current.parent / "0123456789abcdef"
+    for folder in (current, other_version):
+        folder.mkdir(parents=True)
+    for name in ("a1", "b2", "c3", "d4"):
+        (current / name).write_bytes(b"x")
+    (other_version / "a1").write_bytes(b"x")
+    # tome 1 was just rebuilt (a1, b2); tome 2 is up to date and made of c3
+    (current / "tome-1.json").write_text(json.dumps({"pages": {}, "keys": ["a1", "b2"]}))
+    (current / "tome-2.json").write_text(json.dumps({"pages": {}, "keys": ["c3"]}))
+    prune_chunks(tmp_path)
+    assert sorted(path.name for path in current.iterdir()) == ["a1", "b2", "c3", "tome-1.json", "tome-2.json"]
+    assert not other_version.exists()

@@ -138,7 +138,11 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     from make_book.chunked_layout import chunk_count, lay_out_in_chunks  # WeasyPrint: only when rendering
 
     needs_layout = any(renderer.needs_layout for renderer in renderers)
-    chunks = {edition.name: chunk_count(edition, styles) if needs_layout else 1 for edition in editions}
+    planned = {edition.name: chunk_count(edition, styles) if needs_layout else (1, "") for edition in editions}
+    chunks = {name: count for name, (count, _) in planned.items()}
+    for name, (_, why) in planned.items():
+        if why:
+            say(f"{_label(name)}: {why}")
     cores = jobs or len(os.sched_getaffinity(0))
     workers = max(1, min(cores, sum(chunks.values())))
     pieces = ", ".join(f"{_label(name)} in {count} chunks" for name, count in chunks.items() if count > 1)
@@ -199,7 +203,6 @@ def _reported(rendered: RenderedEdition, say: Callable[[str], None]) -> Rendered
 def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Callable[[str], None] = print,
           status: Callable[[str], None] | None = None) -> BuildResult:
     """`say` prints progress lines, `warn` warnings; `status`, on a terminal, a line that changes."""
-    began = time.time()
     config = load_config(request.manuscript_dir)
     unknown = sorted(set(request.tomes) - {tome.number for tome in config.tomes})
     if unknown:
@@ -260,6 +263,6 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     artifacts = tuple(Artifact(out_dir / file_name, name, plans[name].tomes, fmt, entry.pages, entry.words,
                                entry.texts) for name, entry in known.items() for fmt, file_name in sorted(entry.files))
     write_release_files(out_dir, artifacts, timestamp, config, styles)
-    if rendered and not request.tomes and not request.editions:
-        prune_chunks(out_dir, began)
+    if rendered:
+        prune_chunks(out_dir)
     return BuildResult(artifacts, diagnostics)

@@ -105,12 +105,21 @@ def chunk_cache_dir(out_dir: Path) -> Path:
     return out_dir / CACHE_DIR / "chunks" / _tool_fingerprint()[:16]
 
 
-def prune_chunks(out_dir: Path, used_since: float) -> None:
-    """After a build of every edition: drop the chunks it did not use (and other versions' folders)."""
+def prune_chunks(out_dir: Path) -> None:
+    """Drop the chunks no edition's last build is made of (each edition lists its own in
+    `EDITION.json`, chunked_layout.py), and other versions' folders."""
     current = chunk_cache_dir(out_dir)
-    for folder in current.parent.glob("*"):
-        for path in folder.glob("*"):
-            if folder != current or (path.suffix != ".json" and path.stat().st_mtime < used_since):
+    if not current.parent.is_dir():
+        return
+    keep: set[str] = set()
+    for listing in current.glob("*.json"):
+        try:
+            keep |= {listing.name, *json.loads(listing.read_text())["keys"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            keep.add(listing.name)
+    for folder in current.parent.iterdir():
+        for path in folder.iterdir():
+            if folder != current or path.name not in keep:
                 path.unlink(missing_ok=True)
         if folder != current:
             folder.rmdir()

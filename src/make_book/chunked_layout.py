@@ -44,12 +44,16 @@ class ChunkedLayout:
         return sum(chunk.cached for chunk in self.laid)
 
 
-def chunk_count(edition: Edition, styles: Styles) -> int:
-    """How many chunks the edition's texts are laid out in; 1: whole, in one process."""
-    setup = PageSetup.for_reader(edition.pdf)
-    if edition.pdf.chunks == 1 or not chunkable(stylesheet_texts(styles, ""), setup):
-        return 1
-    return len(_text_chunks(edition, plan_chunks(edition, edition.pdf.chunks)))
+def chunk_count(edition: Edition, styles: Styles) -> tuple[int, str]:
+    """How many chunks the edition's texts are laid out in (1: whole, in one process), and why not
+    more when its length asks for more."""
+    count = len(_text_chunks(edition, plan_chunks(edition, edition.pdf.chunks)))
+    if edition.pdf.chunks == 1 or count == 1:
+        return 1, ""
+    if not chunkable(stylesheet_texts(styles, ""), PageSetup.for_reader(edition.pdf)):
+        return 1, ("laid out whole: texts start on any page, or the stylesheets show page numbers other than as "
+                   "`content: counter(page)` and `target-counter(attr(href), page)` (see print.css)")
+    return count, ""
 
 
 def _text_chunks(edition: Edition, chunks: tuple[Chunk, ...]) -> tuple[Chunk, ...]:
@@ -85,8 +89,9 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     ordered = tuple(laid[chunk] for chunk in chunks)
     sheets = [submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
               for chunk, first in zip(ordered, first_pages(ordered), strict=True)] if write_pdf else []
-    _remember(cache_dir, edition.name, numbers)
-    return ChunkedLayout(ordered, tuple(sheet.result() for sheet in sheets), time.perf_counter() - started)
+    layout = ChunkedLayout(ordered, tuple(sheet.result() for sheet in sheets), time.perf_counter() - started)
+    _remember(cache_dir, edition.name, numbers, tuple(part.key for part in layout.laid + layout.sheets))
+    return layout
 
 
 def _wait(futures: dict) -> dict:
@@ -96,12 +101,14 @@ def _wait(futures: dict) -> dict:
 def _remembered(cache_dir: Path | None, name: str) -> dict[str, int]:
     """The anchors' pages of the last build: the TOC's first guess."""
     try:
-        return json.loads((cache_dir / f"{name}.pages.json").read_text()) if cache_dir else {}
-    except (OSError, ValueError):
+        return dict(json.loads((cache_dir / f"{name}.json").read_text())["pages"]) if cache_dir else {}
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
-def _remember(cache_dir: Path | None, name: str, numbers: dict[str, int]) -> None:
+def _remember(cache_dir: Path | None, name: str, numbers: dict[str, int], keys: tuple[str, ...]) -> None:
+    """The pages, and the cache entries this edition's PDF is made of (what cache.prune_chunks keeps)."""
     if cache_dir:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_dir / f"{name}.pages.json", json.dumps(numbers, sort_keys=True).encode())
+        last = {"pages": numbers, "keys": sorted(keys)}
+        write_atomic(cache_dir / f"{name}.json", json.dumps(last, sort_keys=True).encode())

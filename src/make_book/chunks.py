@@ -54,6 +54,7 @@ UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
 # own and as the page of a link's target.
 _FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
 _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
 _OTHER_CONTENT = re.compile(r"content\s*:(?!\s*counter\(\s*page\s*\)\s*[;}])[^;}]*")
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 
@@ -77,6 +78,7 @@ class PageKind:
 class FolioSheet:
     pdf: bytes
     folios: tuple[bool, ...]  # whether each page has a folio (its page's name may leave it out)
+    key: str = ""             # its name in the cache
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class LaidChunk:
     diagnostics: tuple[Diagnostic, ...]
     peak_mib: int = 0   # the worker's peak resident memory
     cached: bool = False
+    key: str = ""       # its name in the cache
 
     @property
     def pages(self) -> int:
@@ -105,7 +108,7 @@ def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
     are only folios (`content: counter(page)`) and link targets' pages."""
     if setup.text_start != "recto":
         return False
-    rest = _TARGET_PAGE.sub("", _FOLIO.sub("", "\n".join(styles_css)))
+    rest = _TARGET_PAGE.sub("", _FOLIO.sub("", "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)))
     return not _PAGE_COUNTERS.search(rest)
 
 
@@ -135,7 +138,8 @@ def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
 def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
     """A chunk's stylesheets: no folios, link targets' pages from the HTML, and the running heads'
     strings the front matter would have set."""
-    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: none", sheet)) for sheet in sheets)
+    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: none", _COMMENT.sub("", sheet)))
+                   for sheet in sheets)
     if FRONT in chunk.sections:
         return sheets
     # print.css sets `book-title` from the title page's `.book-title`, which is the book's title.
@@ -184,11 +188,11 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
         lines = plan_lines(own, styles, _frame(styles, setup))
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
-    key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, edition.pdf.variant,
-               edition.identifier)
+    key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, styles.digest,
+               edition.pdf.variant, edition.identifier)
     cached = _cached(cache_dir, key)
     if cached is not None:
-        return dataclasses.replace(cached, cached=True, peak_mib=0)
+        return dataclasses.replace(cached, cached=True, peak_mib=0, key=key)
     layout = lay_out(html, styles, setup, sheets)
     stand_ins = frozenset(outside)
     kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name)
@@ -204,7 +208,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                      page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
-                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key)
     _store(cache_dir, key, laid)
     return laid
 
@@ -228,17 +232,18 @@ def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, 
     pages = "".join(f'<div style="page: {kind.name or "auto"}"></div>' for kind in kinds)
     html = f'<!DOCTYPE html><html lang="{edition.meta.language}"><body>{pages}</body></html>'
     side = "right" if first % 2 else "left"
-    sheets = tuple(_OTHER_CONTENT.sub("content: none", sheet) for sheet in stylesheet_texts(styles, "")) + (
+    sheets = tuple(_OTHER_CONTENT.sub("content: none", _COMMENT.sub("", sheet))
+                   for sheet in stylesheet_texts(styles, "")) + (
         f"html {{ break-before: {side}; }} body > div {{ break-before: page; }}\n"
         f"@page :first {{ counter-reset: page {first}; }}",)
-    key = _key("folios", html, *sheets, setup.css)
+    key = _key("folios", html, *sheets, setup.css, styles.digest)
     cached = _cached(cache_dir, key)
     if cached is None:
         layout = lay_out(html, styles, setup, sheets)
         folios = tuple(any(isinstance(box, MarginBox) for box in page._page_box.children)
                        for page in layout.document.pages)
         untagged = dataclasses.replace(edition, pdf=dataclasses.replace(edition.pdf, variant="none"))
-        cached = FolioSheet(layout.pdf(untagged, tags=False), folios)
+        cached = FolioSheet(layout.pdf(untagged, tags=False), folios, key)
         _store(cache_dir, key, cached)
     return cached
 
@@ -256,7 +261,6 @@ def _cached(cache_dir: Path | None, key: str):
     if path is None or not path.is_file():
         return None
     try:
-        path.touch()  # used by this build: kept (cache.prune_chunks)
         return pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         return None
