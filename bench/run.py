@@ -3,6 +3,8 @@
     python bench/run.py                 # the full 612-text book (about 15 minutes on 2 cores)
     python bench/run.py --texts 60 --runs 3
     python bench/run.py --layout        # only the layout in chunks against whole tomes, and the edits
+                                        # (about 35 minutes; bench/results-layout.json was measured
+                                        # before the "long paragraph" case was added)
 
 Prints a table and writes bench/results.json. Every figure is a median of --runs runs; ratios are
 taken between figures measured in this same run, on this machine.
@@ -171,6 +173,11 @@ def layout_study(runs: int, work: Path, manuscript: Path, env: dict[str, str]) -
             text.write_text(original + "\n" + "Un paragraphe de plus, assez long pour une page. " * 40 + "\n",
                             encoding="utf-8")
             sample(f"{way} paragraph added", build(warm))
+            pages = page_count(warm / "corpus-tome-1.pdf")
+            text.write_text(original + "\n" + "Un paragraphe de plus, assez long pour une page. " * 150 + "\n",
+                            encoding="utf-8")
+            sample(f"{way} long paragraph added (page count changed)", build(warm))
+            assert page_count(warm / "corpus-tome-1.pdf") != pages, "the long paragraph moved no page"
             text.write_text(original, encoding="utf-8")
     set_pdf_option(manuscript, "chunks", "0")
     medians = {name: statistics.median(values) for name, values in samples.items()}

@@ -95,7 +95,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
 
         job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets),
                                   page_map=joined_page_map(chunked.laid))
-        refused = tuple(note for chunk in chunked.laid for note in chunk.diagnostics)
+        refused = tuple(warning for chunk in chunked.laid for warning in chunk.diagnostics)
         seconds.append(("layout in chunks", chunked.seconds))
         note = f"; {len(chunked.laid) - chunked.from_cache} of {len(chunked.laid)} chunks laid out, the rest cached"
     elif any(renderer.needs_layout for renderer in renderers):
