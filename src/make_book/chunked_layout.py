@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from make_book.chunks import (
+    BACK,
+    FRONT,
     Chunk,
     FolioSheet,
     LaidChunk,
@@ -47,18 +49,14 @@ class ChunkedLayout:
 def chunk_count(edition: Edition, styles: Styles) -> tuple[int, str]:
     """How many chunks the edition's texts are laid out in (1: whole, in one process), and why not
     more when its length asks for more."""
-    count = len(_text_chunks(edition, plan_chunks(edition, edition.pdf.chunks)))
+    chunks = plan_chunks(edition, edition.pdf.chunks)
+    count = sum(FRONT not in chunk.sections and chunk.sections != BACK for chunk in chunks)
     if edition.pdf.chunks == 1 or count == 1:
         return 1, ""
     if not chunkable(stylesheet_texts(styles, ""), PageSetup.for_reader(edition.pdf)):
         return 1, ("laid out whole: texts start on any page, or the stylesheets show page numbers other than as "
                    "`content: counter(page)` and `target-counter(attr(href), page)` (see print.css)")
     return count, ""
-
-
-def _text_chunks(edition: Edition, chunks: tuple[Chunk, ...]) -> tuple[Chunk, ...]:
-    """The chunks but the front matter's and the index's."""
-    return chunks[1:-1] if edition.contributors else chunks[1:]
 
 
 def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestamp: dt.datetime,

@@ -46,6 +46,7 @@ from make_book.output import write_atomic
 from make_book.typeset import Frame, plan_lines
 
 FRONT = "front-matter"
+BACK = ("contributors",)  # the index's chunk
 PAGES_PER_CHUNK = 120        # a balance: fewer chunks repeat less per-chunk work (fonts, subsets)
 CHARACTERS_PER_PAGE = 1500   # of text, on the default A5 page: only to size the chunks
 UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
@@ -62,10 +63,6 @@ _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 @dataclass(frozen=True)
 class Chunk:
     sections: tuple[str, ...]  # top-level sections by anchor; FRONT for the front matter
-
-    @property
-    def name(self) -> str:
-        return self.sections[0]
 
 
 @dataclass(frozen=True)
@@ -90,7 +87,7 @@ class LaidChunk:
     pdf: bytes
     kinds: tuple[PageKind, ...]
     anchors: tuple[tuple[str, int], ...]       # (anchor, page) of every anchor really in it
-    bookmarks: tuple[tuple[int, str], ...]     # (level, label), in order
+    bookmark_levels: tuple[int, ...]           # in order (the PDF's outline has the rest)
     page_map: PageMap
     numbers: tuple[tuple[str, int], ...]       # the pages of other chunks' anchors written into it
     diagnostics: tuple[Diagnostic, ...]
@@ -131,7 +128,7 @@ def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
                   for anchor in ((first_of_part[placed.anchor],) if placed.anchor in first_of_part else ())
                   + (placed.anchor,))
             for start in range(0, len(texts), per_chunk)]
-    back = (Chunk(("contributors",)),) if edition.contributors else ()
+    back = (Chunk(BACK),) if edition.contributors else ()
     return (Chunk((FRONT,)),) + tuple(Chunk(run) for run in runs) + back
 
 
@@ -192,7 +189,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                edition.pdf.variant, edition.identifier)
     cached = _cached(cache_dir, key)
     if cached is not None:
-        return dataclasses.replace(cached, cached=True, peak_mib=0, key=key)
+        return dataclasses.replace(cached, cached=True, peak_mib=0)
     layout = lay_out(html, styles, setup, sheets)
     stand_ins = frozenset(outside)
     kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name)
@@ -202,9 +199,9 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
         for anchor in page.anchors:
             if anchor not in stand_ins:
                 anchors.setdefault(anchor, number)
-    bookmarks = tuple((level, label) for page in layout.document.pages for level, label, _, _ in page.bookmarks)
+    levels = tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
     release_memory()
-    laid = LaidChunk(chunk, layout.pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), bookmarks,
+    laid = LaidChunk(chunk, layout.pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), levels,
                      page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
@@ -256,7 +253,7 @@ def _key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def _cached(cache_dir: Path | None, key: str):
+def _cached(cache_dir: Path | None, key: str) -> LaidChunk | FolioSheet | None:
     path = cache_dir / key if cache_dir else None
     if path is None or not path.is_file():
         return None

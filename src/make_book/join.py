@@ -92,7 +92,7 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet]) -> bytes:
             else:
                 links.append(copy(value))
         moved = _mover(out, source, start)
-        for (level, _), (title, target) in zip(chunk.bookmarks, _outline(source), strict=True):
+        for level, (title, target) in zip(chunk.bookmark_levels, _outline(source), strict=True):
             bookmarks.append((level, title, moved(target)))
         real = {anchor for anchor, _ in chunk.anchors}
         names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
