@@ -18,6 +18,7 @@ from make_book.chunks import (
     Chunk,
     FolioSheet,
     LaidChunk,
+    PageKind,
     chunkable,
     folio_sheet,
     lay_out_chunk,
@@ -66,30 +67,66 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     setup = PageSetup.for_reader(edition.pdf)
     chunks = plan_chunks(edition, edition.pdf.chunks)
     numbers = _remembered(cache_dir, edition.name)
+    # A first build knows none of the pages the TOC and the index list: the front matter is laid out
+    # for its page count only (no PDF), and the index, whose page count moves no number, waits for the
+    # texts' pages; each is then laid out once with the real numbers.
+    known = bool(numbers)
 
-    def lay_out_all(which: list[Chunk] | tuple[Chunk, ...]) -> dict[Chunk, LaidChunk]:
+    def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool]) -> dict[Chunk, LaidChunk]:
         return _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir,
-                                    write_pdf) for chunk in which})
+                                    with_pdf(chunk)) for chunk in which})
 
-    laid = lay_out_all(chunks)
+    laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
+                       lambda chunk: write_pdf and (known or FRONT not in chunk.sections))
+    # The folios of the texts' chunks, whose page counts are final now (the front matter's rarely moves).
+    sheets = _FolioSheets(submit, edition, styles, setup, cache_dir) if write_pdf else None
+    if sheets:
+        sheets.ask([laid[chunk] for chunk in chunks if chunk in laid])
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
-        numbers = anchor_pages([laid[chunk] for chunk in chunks])
-        wrong = [chunk for chunk in chunks if any(numbers.get(target, page) != page
-                                                  for target, page in laid[chunk].numbers)]
-        if not wrong:
+        numbers = anchor_pages([laid[chunk] for chunk in chunks if chunk in laid])
+        numbers |= {anchor: _following_first_page([laid[chunk] for chunk in chunks if chunk in laid])
+                    for chunk in chunks if chunk not in laid for anchor in chunk.sections}  # the index's
+        again = [chunk for chunk in chunks if chunk not in laid or (write_pdf and not laid[chunk].pdf)
+                 or any(numbers.get(target, page) != page for target, page in laid[chunk].numbers)]
+        if not again:
             break
-        laid |= lay_out_all(wrong)
+        laid |= lay_out_all(again, lambda chunk: write_pdf)
     else:
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
                             "[pdf] chunks = 1 to lay the tome out whole")
     ordered = tuple(laid[chunk] for chunk in chunks)
-    sheets = [submit(folio_sheet, edition, styles, setup, first, chunk.kinds, cache_dir)
-              for chunk, first in zip(ordered, first_pages(ordered), strict=True)] if write_pdf else []
-    layout = ChunkedLayout(ordered, tuple(sheet.result() for sheet in sheets), time.perf_counter() - started)
+    layout = ChunkedLayout(ordered, sheets.of(ordered) if sheets else (), time.perf_counter() - started)
     _remember(cache_dir, edition.name, numbers, tuple(part.key for part in layout.laid + layout.sheets))
     return layout
+
+
+def _following_first_page(laid: list[LaidChunk]) -> int:
+    """Where a chunk after these starts: the next recto."""
+    page = first_pages(laid)[-1] + laid[-1].pages
+    return page + (page % 2 == 0)
+
+
+class _FolioSheets:
+    """The folio sheets asked for so far, by the first page and the pages they are laid out for: asked
+    before the page counts are final, and again after, a sheet is laid out once if they did not move."""
+
+    def __init__(self, submit: Submit, edition: Edition, styles: Styles, setup: PageSetup,
+                 cache_dir: Path | None) -> None:
+        self.lay_out = lambda first, kinds: submit(folio_sheet, edition, styles, setup, first, kinds, cache_dir)
+        self.asked: dict[tuple[int, tuple[PageKind, ...]], Future] = {}
+
+    def ask(self, laid: list[LaidChunk] | tuple[LaidChunk, ...]) -> list[tuple[int, tuple[PageKind, ...]]]:
+        """The sheets of these chunks (from the first) laid out, without waiting for them."""
+        wanted = [(first, chunk.kinds) for chunk, first in zip(laid, first_pages(laid), strict=True)]
+        for sheet in wanted:
+            if sheet not in self.asked:
+                self.asked[sheet] = self.lay_out(*sheet)
+        return wanted
+
+    def of(self, laid: tuple[LaidChunk, ...]) -> tuple[FolioSheet, ...]:
+        return tuple(self.asked[sheet].result() for sheet in self.ask(laid))
 
 
 def _wait(futures: dict) -> dict:
