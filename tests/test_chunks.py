@@ -172,3 +172,9 @@ def test_a_stylesheet_the_join_cannot_follow_lays_the_tome_out_whole() -> None:
     assert not chunkable(("@page { @bottom-center { content: counter(page) \" / \" counter(pages); } }",), reader)
     assert not chunkable(("a::after { content: target-counter(attr(href), chapter); }",), reader)
     assert not chunkable(("@page { @bottom-center { content: counter(page); } }",), PageSetup("A5", "any"))
+    # a rule a chunk would apply to its own first page, or a selector reaching across sections
+    assert chunkable(("header + p, hr.section-break + p { text-indent: 0; } @page :left { margin: 1cm; }",), reader)
+    assert not chunkable(("@page :first { margin-top: 5cm; }",), reader)
+    assert not chunkable(("@page chapter:nth(1) { margin-top: 5cm; }",), reader)
+    assert not chunkable(("section.part ~ section.text h2 { bookmark-level: 2; }",), reader)
+    assert not chunkable((".text + .text { break-before: auto; }",), reader)

@@ -31,6 +31,7 @@ from make_book.release import write_release_files
 from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
 from make_book.sources import list_texts
 from make_book.styles import read_styles
+from make_book.workers import Workers
 
 if TYPE_CHECKING:
     from make_book.chunked_layout import ChunkedLayout
@@ -129,6 +130,13 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
     return RenderedEdition(edition.name, tuple(files), pages, tuple(seconds), peak_mib, refused, note)
 
 
+def _together(parts: list[RenderedEdition]) -> RenderedEdition:
+    """One edition's outputs rendered in separate workers from the same layout, as one."""
+    seconds = dict(second for part in parts for second in part.seconds)  # the layout's time once
+    return dataclasses.replace(parts[0], files=tuple(file for part in parts for file in part.files),
+                               seconds=tuple(seconds.items()), peak_mib=max(part.peak_mib for part in parts))
+
+
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
                 timestamp: dt.datetime, slug: str, jobs: int, say: Callable[[str], None],
                 status: Callable[[str], None] | None, cache_dir: Path | None) -> list[RenderedEdition]:
@@ -153,13 +161,24 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
             concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         pool.submit(int).result()  # the workers are forked now, before this process has threads
+        workers_by_rank = Workers(pool, workers)
 
         def render(edition: Edition) -> RenderedEdition:
+            order = editions.index(edition)  # the editions in order, each as soon as it can be
+
+            def submit(fn: Callable, *args: object, rank: int = 0) -> concurrent.futures.Future:
+                return workers_by_rank.submit((order, rank), fn, *args)
+
             stem = f"{slug}-{edition.name}"
-            chunked = (lay_out_in_chunks(pool.submit, edition, styles, timestamp, cache_dir,
+            chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
                                          any(renderer.name == "pdf" for renderer in renderers))
                        if chunks[edition.name] > 1 else None)
-            return pool.submit(render_edition, edition, styles, renderers, timestamp, stem, chunked).result()
+            if chunked is None:
+                return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
+            # The chunks are laid out: the join and the EPUB need only them, so each has a worker.
+            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
+                     for renderer in renderers]
+            return _together([part.result() for part in parts])
 
         futures = {threads.submit(render, edition): edition for edition in editions}
         results, pending = [], set(futures)

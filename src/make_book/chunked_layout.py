@@ -1,6 +1,7 @@
 """A tome's print layout spread over the worker processes: its chunks (chunks.py) laid out at once,
 then what needs their page counts (the TOC's and the index's numbers, the folio sheets), then the join
-(join.py), in a worker too. `submit` is the process pool's."""
+(join.py), in a worker too. `submit(fn, *args, rank=0)`: the worker processes' (workers.py), a
+higher rank waiting behind a lower one."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ def chunk_count(edition: Edition, styles: Styles) -> tuple[int, str]:
     if edition.pdf.chunks == 1 or count == 1:
         return 1, ""
     if not chunkable(stylesheet_texts(styles, ""), PageSetup.for_reader(edition.pdf)):
-        return 1, ("laid out whole: texts start on any page, or the stylesheets show page numbers other than as "
-                   "`content: counter(page)` and `target-counter(attr(href), page)` (see print.css)")
+        return 1, ("laid out whole: texts start on any page, or the stylesheets use what a chunk cannot follow: "
+                   "page numbers other than `content: counter(page)` and `target-counter(attr(href), page)`, "
+                   "an `@page :first` or `:nth()` rule, a sibling selector between sections (see print.css)")
     return count, ""
 
 
@@ -114,7 +116,9 @@ class _FolioSheets:
 
     def __init__(self, submit: Submit, edition: Edition, styles: Styles, setup: PageSetup,
                  cache_dir: Path | None) -> None:
-        self.lay_out = lambda first, kinds: submit(folio_sheet, edition, styles, setup, first, kinds, cache_dir)
+        # after the chunks still to lay out: a re-laid TOC holds up the whole tome
+        self.lay_out = lambda first, kinds: submit(folio_sheet, edition, styles, setup, first, kinds, cache_dir,
+                                                   rank=1)
         self.asked: dict[tuple[int, tuple[PageKind, ...]], Future] = {}
 
     def ask(self, laid: list[LaidChunk] | tuple[LaidChunk, ...]) -> list[tuple[int, tuple[PageKind, ...]]]:

@@ -58,6 +58,9 @@ _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
 _OTHER_CONTENT = re.compile(r"content\s*:(?!\s*counter\(\s*page\s*\)\s*[;}])[^;}]*")
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
+# What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
+# (each chunk has a first page), and a sibling selector reaching a section from the one before it.
+_ACROSS_CHUNKS = re.compile(r"@page[^{]*:(?:first|nth\()|[~+]\s*(?:section|\.text|\.part|\.contributors)\b")
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,13 @@ class LaidChunk:
 
 
 def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
-    """Whether the join can be exact with these stylesheets: texts start on rectos, and page numbers
-    are only folios (`content: counter(page)`) and link targets' pages."""
+    """Whether the join can be exact with these stylesheets: texts start on rectos, page numbers are
+    only folios (`content: counter(page)`) and link targets' pages, no page rule depends on the page's
+    place in the document (`:first`, `:nth()`) and no sibling selector reaches from section to section."""
     if setup.text_start != "recto":
         return False
-    rest = _TARGET_PAGE.sub("", _FOLIO.sub("", "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)))
-    return not _PAGE_COUNTERS.search(rest)
+    css = "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)
+    return not _PAGE_COUNTERS.search(_TARGET_PAGE.sub("", _FOLIO.sub("", css))) and not _ACROSS_CHUNKS.search(css)
 
 
 def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:

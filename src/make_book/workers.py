@@ -1,0 +1,53 @@
+"""The worker processes, given the most urgent task first.
+
+ProcessPoolExecutor runs tasks in the order they are submitted; a build submits a tome's chunks, then
+learns what follows them (the TOC laid out again, the folio sheets, the join), and that work is on the
+build's critical path: behind the next tome's chunks it would leave workers idle at the end. So tasks
+wait here, in order of rank, and the pool is given only as many as it has workers."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from typing import Any
+
+
+class Workers:
+    def __init__(self, pool: ProcessPoolExecutor, count: int) -> None:
+        self._pool = pool
+        self._free = count
+        self._waiting: list[tuple[tuple, int, Callable, tuple, Future]] = []  # a heap
+        self._order = itertools.count()  # equal ranks: first come, first served
+        self._lock = threading.Lock()
+
+    def submit(self, rank: tuple, fn: Callable, *args: Any) -> Future:
+        """`fn(*args)` in a worker, before every waiting task of a higher rank."""
+        future: Future = Future()
+        with self._lock:
+            heapq.heappush(self._waiting, (rank, next(self._order), fn, args, future))
+        self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            ready = [heapq.heappop(self._waiting) for _ in range(min(self._free, len(self._waiting)))]
+            self._free -= len(ready)
+        for _, _, fn, args, future in ready:
+            try:
+                self._pool.submit(fn, *args).add_done_callback(partial(self._finished, future))
+            except Exception as error:  # a broken or closed pool: the caller hears of it
+                self._finished(future, None, error)
+
+    def _finished(self, future: Future, task: Future | None, error: BaseException | None = None) -> None:
+        with self._lock:
+            self._free += 1
+        error = error or (task.exception() if task else None)
+        if error:
+            future.set_exception(error)
+        else:
+            future.set_result(task.result())
+        self._dispatch()
