@@ -4,6 +4,8 @@ the cache never serves a stale file."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import build_quietly
@@ -31,6 +33,19 @@ def test_nothing_changed_renders_nothing(small_project: Path, tmp_path: Path) ->
     assert lines[:2] == ["tome 1: up to date", "tome 2: up to date"]
     assert not any("laid out" in line or line.startswith("wrote") for line in lines)
     assert artifact_mtimes() == before and len(before) == 4
+
+
+def test_a_rebuild_with_nothing_to_do_imports_no_renderer_library(small_project: Path, tmp_path: Path) -> None:
+    # what keeps it under a second (bench/run.py times it): WeasyPrint, the font subsetter and the
+    # mojibake repair take 0.7 s to import together, and a rebuild with nothing to render needs none
+    out = tmp_path / "out"
+    build_and_tell(small_project, out)
+    heavy = ("weasyprint", "fontTools.subset", "ftfy", "pikepdf", "pyphen", "lxml.html")
+    script = ("import sys\nfrom make_book.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              f"print(sorted(name for name in {heavy!r} if name in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script, "build", "--manuscript", str(small_project),
+                             "--out", str(out), "-q"], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
 
 
 def test_one_edited_text_rebuilds_its_tome_only_and_equals_a_full_build(small_project: Path,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from make_book.errors import Diagnostic, MakeBookError
@@ -153,6 +152,8 @@ def check_coverage(edition: Edition, styles: Styles) -> tuple[Diagnostic, ...]:
 def subset_font(data: bytes, characters: str, face: FontFace) -> bytes:
     """The font reduced to `characters`, its name table saying the family the CSS gives it (Calibre
     warns when the two differ; the OFL wants a modified font renamed anyway)."""
+    from fontTools import subset  # a tenth of a second to import: a rebuild with nothing to do needs none
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]

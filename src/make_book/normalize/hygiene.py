@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import ftfy
-
 # CRLF, CR, NEL, line and paragraph separators, vertical tab and form feed all end a line.
 _LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029\x0b\x0c]")
 # C0/C1 controls except LF and tab; soft hyphen, zero-width space, word joiner, BOM, LRM/RLM;
@@ -36,6 +34,8 @@ def clean_text(text: str) -> str:
     # tidy, so that it sees the spaces a second run would see. Only lines that look mis-decoded are
     # given to ftfy: fix_encoding only undoes mis-decoding (ftfy.fix_text would also straighten
     # curly quotes), and clean lines stay out of its heuristics.
+    import ftfy  # imported here: most texts never need it, and a rebuild with nothing to do reads none
+
     lines = text.split("\n")
     fixed = [ftfy.fix_encoding(line, restore_byte_a0=False) if _MOJIBAKE_HINT.search(line) else line
              for line in lines]
