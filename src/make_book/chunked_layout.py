@@ -19,9 +19,9 @@ from make_book.chunks import (
     Chunk,
     FolioSheet,
     LaidChunk,
-    PageKind,
     chunkable,
     folio_sheet,
+    folio_sheets_of,
     lay_out_chunk,
     plan_chunks,
 )
@@ -111,19 +111,19 @@ def _following_first_page(laid: list[LaidChunk]) -> int:
 
 
 class _FolioSheets:
-    """The folio sheets asked for so far, by the first page and the pages they are laid out for: asked
-    before the page counts are final, and again after, a sheet is laid out once if they did not move."""
+    """The folio sheets asked for so far: asked as soon as a chunk's pages are known, each laid out
+    once; after the chunks of the other tomes and the TOC (rank 1), which hold a tome up longer."""
 
     def __init__(self, submit: Submit, edition: Edition, styles: Styles, setup: PageSetup,
                  cache_dir: Path | None) -> None:
-        # after the chunks still to lay out: a re-laid TOC holds up the whole tome
-        self.lay_out = lambda first, kinds: submit(folio_sheet, edition, styles, setup, first, kinds, cache_dir,
-                                                   rank=1)
-        self.asked: dict[tuple[int, tuple[PageKind, ...]], Future] = {}
+        self.lay_out = lambda name, first: submit(folio_sheet, edition.meta.language, styles, setup, name, first,
+                                                  cache_dir, rank=1)
+        self.asked: dict[tuple[str, int], Future] = {}
 
-    def ask(self, laid: list[LaidChunk] | tuple[LaidChunk, ...]) -> list[tuple[int, tuple[PageKind, ...]]]:
+    def ask(self, laid: list[LaidChunk] | tuple[LaidChunk, ...]) -> list[tuple[str, int]]:
         """The sheets of these chunks (from the first) laid out, without waiting for them."""
-        wanted = [(first, chunk.kinds) for chunk, first in zip(laid, first_pages(laid), strict=True)]
+        wanted = sorted(set().union(*(folio_sheets_of(chunk, first)
+                                      for chunk, first in zip(laid, first_pages(laid), strict=True))))
         for sheet in wanted:
             if sheet not in self.asked:
                 self.asked[sheet] = self.lay_out(*sheet)

@@ -4,9 +4,10 @@ Every text starts on a recto, so a tome can be cut between texts and each piece 
 on its own. Three things a chunk cannot know are laid out apart, so that the joined PDF is the one a
 single layout gives:
 - its folios: its first page number depends on the page counts of the chunks before it, so its
-  `counter(page)` boxes are not laid out (`content: none`) and the folios come from a folio sheet:
-  those boxes alone, laid out on empty pages of the same names numbered from the chunk's first page,
-  which join.py lays over the chunk's pages;
+  `counter(page)` boxes are not laid out (`content: none`) and the folios come from folio sheets:
+  those boxes alone, laid out on empty pages of one name in runs of page numbers (1-64, 65-128…),
+  which join.py lays over the pages of that name and number: a run serves every tome and every
+  build, so a chunk whose pages move needs none laid out again;
 - the page numbers of other chunks (the TOC's and the index's): written into the chunk
   (`target-counter(attr(href), page)` becomes `attr(data-page)`), from the last build or a guess
   first, and laid out again when they turned out otherwise; each link's target is given a stand-in
@@ -50,6 +51,7 @@ BACK = ("contributors",)  # the index's chunk
 PAGES_PER_CHUNK = 120        # a balance: fewer chunks repeat less per-chunk work (fonts, subsets)
 CHARACTERS_PER_PAGE = 1500   # of text, on the default A5 page: only to size the chunks
 UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
+FOLIOS_PER_SHEET = 64        # a folio sheet's run of page numbers: fewer, longer runs lay out less twice
 
 # What a chunk's stylesheets may contain for the join to be exact: page numbers only as a folio on its
 # own and as the page of a link's target.
@@ -76,6 +78,10 @@ class PageKind:
 
 @dataclass(frozen=True)
 class FolioSheet:
+    """The folios of pages `first`… (FOLIOS_PER_SHEET of them) named `name` ("": no name)."""
+
+    name: str
+    first: int
     pdf: bytes
     folios: tuple[bool, ...]  # whether each page has a folio (its page's name may leave it out)
     key: str = ""             # its name in the cache
@@ -225,17 +231,26 @@ def _frame(styles: Styles, setup: PageSetup) -> Frame:
     return _FRAMES[key]
 
 
-def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, kinds: tuple[PageKind, ...],
+def folio_sheets_of(laid: LaidChunk, first: int) -> set[tuple[str, int]]:
+    """The folio sheets (page name, first number) a chunk starting on page `first` takes its folios
+    from (none for a blank page: no folio)."""
+    return {(kind.name, sheet_start(first + index)) for index, kind in enumerate(laid.kinds) if not kind.blank}
+
+
+def sheet_start(page: int) -> int:
+    return page - (page - 1) % FOLIOS_PER_SHEET
+
+
+def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, first: int,
                 cache_dir: Path | None) -> FolioSheet:
-    """The folios of pages `first`…: the book's `counter(page)` margin boxes alone (every other
-    generated content none), laid out on empty pages of the same names and sides, numbered from
-    `first` (in a worker process). Untagged: join.py marks them as artifacts."""
-    pages = "".join(f'<div style="page: {kind.name or "auto"}"></div>' for kind in kinds)
-    html = f'<!DOCTYPE html><html lang="{edition.meta.language}"><body>{pages}</body></html>'
-    side = "right" if first % 2 else "left"
+    """The folios of pages `first`… named `name`: the book's `counter(page)` margin boxes alone (every
+    other generated content none), laid out on empty pages of that name (in a worker process).
+    Untagged: join.py marks them as artifacts."""
+    html = (f'<!DOCTYPE html><html lang="{language}"><body>'
+            + f'<div style="page: {name or "auto"}"></div>' * FOLIOS_PER_SHEET + "</body></html>")
     sheets = tuple(_OTHER_CONTENT.sub("content: none", _COMMENT.sub("", sheet))
                    for sheet in stylesheet_texts(styles, "")) + (
-        f"html {{ break-before: {side}; }} body > div {{ break-before: page; }}\n"
+        f"html {{ break-before: {'right' if first % 2 else 'left'}; }} body > div {{ break-before: page; }}\n"
         f"@page :first {{ counter-reset: page {first}; }}",)
     key = _key("folios", html, *sheets, setup.css, styles.digest)
     cached = _cached(cache_dir, key)
@@ -243,8 +258,9 @@ def folio_sheet(edition: Edition, styles: Styles, setup: PageSetup, first: int, 
         layout = lay_out(html, styles, setup, sheets)
         folios = tuple(any(isinstance(box, MarginBox) for box in page._page_box.children)
                        for page in layout.document.pages)
-        untagged = dataclasses.replace(edition, pdf=dataclasses.replace(edition.pdf, variant="none"))
-        cached = FolioSheet(layout.pdf(untagged, tags=False), folios, key)
+        # written as no edition's: every tome and the omnibus share it
+        pdf = layout.document.write_pdf(pdf_tags=False, pdf_identifier=b"make-book folio sheet")
+        cached = FolioSheet(name, first, pdf, folios, key)
         _store(cache_dir, key, cached)
     return cached
 

@@ -15,7 +15,7 @@ from functools import cached_property
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from make_book.chunks import FolioSheet, LaidChunk
+from make_book.chunks import FolioSheet, LaidChunk, sheet_start
 from make_book.model import Edition, PageMap
 
 
@@ -64,14 +64,15 @@ def joined_page_map(laid: Sequence[LaidChunk]) -> PageMap:
 
 
 def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet]) -> bytes:
-    """`sheets[i]`: chunk i's folio sheet (a page for each of its pages)."""
+    """`sheets`: the folio sheets of every chunk's pages (chunks.folio_sheets_of)."""
     out = pikepdf.open(io.BytesIO(laid[0].pdf))
+    folios = _Folios(out, sheets)
     document = out.Root.StructTreeRoot.K[0]
     page_elements: list[Array] = []
     links: list[pikepdf.Object] = []
     bookmarks: list[tuple[int, str, Array]] = []
     destinations: dict[str, Array] = {}
-    for chunk, first, sheet in zip(laid, first_pages(laid), sheets, strict=True):
+    for chunk, first in zip(laid, first_pages(laid), strict=True):
         source = out if chunk is laid[0] else pikepdf.open(io.BytesIO(chunk.pdf))
         while len(out.pages) + 1 < first:
             page_elements.append(Array())
@@ -97,7 +98,7 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet]) -> bytes:
         real = {anchor for anchor, _ in chunk.anchors}
         names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
         destinations |= {str(names[i]): moved(names[i + 1]) for i in range(0, len(names), 2) if str(names[i]) in real}
-        _lay_folios_over(out, out.pages[start:start + chunk.pages], chunk, sheet)
+        folios.lay_over(out.pages[start:start + chunk.pages], first, chunk)
     _number_structure(out, page_elements, links)
     if destinations:
         out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(
@@ -152,21 +153,37 @@ def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
     return pikepdf.Page(out.make_indirect(blank))
 
 
-def _lay_folios_over(out: pikepdf.Pdf, pages: Sequence[pikepdf.Page], chunk: LaidChunk, sheet: FolioSheet) -> None:
-    """Each page with a folio gets its sheet page drawn over it as a form, marked as an artifact
-    (pagination, as PDF/UA asks), inside its own resources (WeasyPrint shares one dictionary)."""
-    folios = pikepdf.open(io.BytesIO(sheet.pdf)).pages
-    for page, kind, has_folio, folio in zip(pages, chunk.kinds, sheet.folios, folios, strict=True):
-        if kind.blank or not has_folio:
-            continue
-        form = out.copy_foreign(folio.as_form_xobject())
+class _Folios:
+    """Each page with a folio gets the page of its name and number from the folio sheets drawn over
+    it as a form, marked as an artifact (pagination, as PDF/UA asks), inside its own resources
+    (WeasyPrint shares one dictionary)."""
+
+    def __init__(self, out: pikepdf.Pdf, sheets: Sequence[FolioSheet]) -> None:
+        self.out = out
+        self.sheets = {(sheet.name, sheet.first): sheet for sheet in sheets}
+        self.opened: dict[tuple[str, int], pikepdf.Pdf] = {}
+
+    def lay_over(self, pages: Sequence[pikepdf.Page], first: int, chunk: LaidChunk) -> None:
+        for number, page, kind in zip(range(first, first + chunk.pages), pages, chunk.kinds, strict=True):
+            if kind.blank:
+                continue
+            where = (kind.name, sheet_start(number))
+            sheet = self.sheets[where]
+            if not sheet.folios[number - sheet.first]:
+                continue
+            if where not in self.opened:
+                self.opened[where] = pikepdf.open(io.BytesIO(sheet.pdf))
+            self._stamp(page, self.opened[where].pages[number - sheet.first])
+
+    def _stamp(self, page: pikepdf.Page, folio: pikepdf.Page) -> None:
+        form = self.out.copy_foreign(folio.as_form_xobject())
         resources = Dictionary({key: value for key, value in page.obj.Resources.items()})
         resources.XObject = Dictionary({**dict(resources.get("/XObject", Dictionary()).items()), "/Folio": form})
         page.obj.Resources = resources
         contents = page.obj.Contents
         streams = list(contents) if isinstance(contents, Array) else [contents]
-        page.obj.Contents = Array([out.make_stream(b"q\n"), *streams,
-                                   out.make_stream(b"\nQ\n/Artifact BMC\nq /Folio Do Q\nEMC\n")])
+        page.obj.Contents = Array([self.out.make_stream(b"q\n"), *streams,
+                                   self.out.make_stream(b"\nQ\n/Artifact BMC\nq /Folio Do Q\nEMC\n")])
 
 
 def _number_structure(out: pikepdf.Pdf, page_elements: list[Array], links: list[pikepdf.Object]) -> None:
