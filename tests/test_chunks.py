@@ -40,8 +40,33 @@ def whole_and_chunked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
 
 def _pages(path: Path) -> list[list[tuple]]:
     with pdfplumber.open(path) as pdf:
-        return [sorted((char["text"], round(char["x0"], 2), round(char["top"], 2), char["fontname"].split("+")[-1],
-                        round(char["size"], 2)) for char in page.chars) for page in pdf.pages]
+        return [sorted((char["text"], round(char["x0"], 2), round(char["x1"], 2), round(char["top"], 2),
+                        char["fontname"].split("+")[-1], round(char["size"], 2)) for char in page.chars)
+                for page in pdf.pages]
+
+
+def _faces(pdf: pikepdf.Pdf) -> dict[str, list[dict[int, tuple]]]:
+    """Each embedded font by its face's name (no subset tag), pages' and forms' (the folios'): for each,
+    the outline extents of every glyph its widths list, read from its font program by HarfBuzz."""
+    import uharfbuzz as hb
+
+    fonts, stack = {}, [page.obj.get("/Resources", pikepdf.Dictionary()) for page in pdf.pages]
+    while stack:
+        resources = stack.pop()
+        fonts |= {font.objgen: font for font in resources.get("/Font", pikepdf.Dictionary()).values()}
+        stack += [form.Resources for form in resources.get("/XObject", pikepdf.Dictionary()).values()
+                  if "/Resources" in form]
+    faces: dict[str, list[dict[int, tuple]]] = {}
+    for font in fonts.values():
+        cid_font = font.DescendantFonts[0]
+        descriptor = cid_font.FontDescriptor
+        program = hb.Font(hb.Face((descriptor.get("/FontFile3") or descriptor.FontFile2).read_bytes()))
+        widths, glyphs = list(cid_font.W), []
+        for start, run in zip(widths[::2], widths[1::2], strict=True):  # WeasyPrint's form: c [w1 w2 …]
+            glyphs += range(int(start), int(start) + len(run))
+        extents = {glyph: tuple(program.get_glyph_extents(glyph) or ()) for glyph in glyphs}
+        faces.setdefault(str(font.BaseFont).split("+")[-1], []).append(extents)
+    return faces
 
 
 def _destination(pdf: pikepdf.Pdf, target: pikepdf.Object) -> tuple:
@@ -108,6 +133,9 @@ def test_the_joined_pdf_is_the_one_layout_of_the_whole_tome(whole_and_chunked: d
         assert _links(one) == _links(joined)
         assert len(_links(one)) > 16
         assert _structure(one) == _structure(joined)
+        # one font per face, as one layout embeds, holding every glyph the pages use, outlines and all
+        faces = _faces(one)
+        assert _faces(joined) == faces and all(len(fonts) == 1 for fonts in faces.values())
         assert str(joined.Root.Lang) == "fr" and joined.Root.MarkInfo.Marked
         assert b"pdfuaid" in joined.Root.Metadata.read_bytes()
     assert [finding.status for finding in check_pdf(chunked)] == [OK]

@@ -94,7 +94,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
     if chunked:
         from make_book.join import JoinedLayout, joined_page_map
 
-        job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets),
+        job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets, styles),
                                   page_map=joined_page_map(chunked.laid))
         refused = tuple(warning for chunk in chunked.laid for warning in chunk.diagnostics)
         seconds.append(("layout in chunks", chunked.seconds))
