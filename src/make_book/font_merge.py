@@ -28,19 +28,20 @@ _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 def merge_fonts(pdf: pikepdf.Pdf, styles: Styles) -> None:
     files = _font_files(styles)
-    groups: dict[str, list[pikepdf.Object]] = {}
+    faces: dict[tuple[str, str], list[pikepdf.Object]] = {}  # by name and the face file's own name
     for font in _fonts(pdf):
-        groups.setdefault(_SUBSET_TAG.sub("", str(font.BaseFont)), []).append(font)
-    for fonts in groups.values():
-        if len(fonts) > 1 and all(_mergeable(font) for font in fonts):
-            program = files.get(_postscript_name(_program(fonts[0]).read_bytes()))
-            if program is not None:
-                _point_at(pdf, {font.objgen for font in fonts}, _merged(pdf, fonts, program))
+        if _mergeable(font):
+            face = (_SUBSET_TAG.sub("", str(font.BaseFont)), _postscript_name(_program(font).read_bytes()))
+            faces.setdefault(face, []).append(font)
+    for (_, postscript_name), fonts in faces.items():
+        if len(fonts) > 1 and postscript_name in files:
+            _point_at(pdf, {font.objgen for font in fonts}, _merged(pdf, fonts, files[postscript_name]))
 
 
 def _font_files(styles: Styles) -> dict[str, bytes]:
     """The styles folder's font files by their PostScript name, the name a subset keeps."""
-    return {_postscript_name(data): data for name, data in styles.files if name.lower().endswith(_FONT_SUFFIXES)}
+    named = ((_postscript_name(data), data) for name, data in styles.files if name.lower().endswith(_FONT_SUFFIXES))
+    return {postscript_name: data for postscript_name, data in named if postscript_name}
 
 
 def _postscript_name(data: bytes) -> str:
@@ -92,20 +93,17 @@ def _program(font: pikepdf.Object) -> pikepdf.Object | None:
 def _merged(pdf: pikepdf.Pdf, fonts: list[pikepdf.Object], program: bytes) -> pikepdf.Object:
     widths: dict[int, float] = {}
     unicode: dict[int, bytes] = {}
-    for font in fonts:
-        widths |= {glyph: width for glyph, width in _widths(font.DescendantFonts[0].get("/W", Array()))
-                   if glyph not in widths}
-        unicode |= {int(glyph, 16): text for glyph, text in _BFCHAR.findall(font.ToUnicode.read_bytes())
-                    if int(glyph, 16) not in unicode}
+    for font in reversed(fonts):  # where two maps differ (they should not), the first font's wins
+        widths |= dict(_widths(font.DescendantFonts[0].get("/W", Array())))
+        unicode |= {int(glyph, 16): text for glyph, text in _BFCHAR.findall(font.ToUnicode.read_bytes())}
     first = fonts[0]
     cid_font = _copy(first.DescendantFonts[0])
     descriptor = _copy(cid_font.FontDescriptor)
-    old = _program(first)
     kind = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
     data = _subset(program, set(widths) | set(unicode) | {0})
     stream = pdf.make_stream(data)
     if kind == "/FontFile3":
-        stream.Subtype = old.Subtype
+        stream.Subtype = _program(first).Subtype  # /OpenType
     else:
         stream.Length1 = len(data)
     descriptor[kind] = stream
