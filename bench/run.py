@@ -3,8 +3,7 @@
     python bench/run.py                 # the full 612-text book (about 15 minutes on 2 cores)
     python bench/run.py --texts 60 --runs 3
     python bench/run.py --layout        # only the layout in chunks against whole tomes, and the edits
-                                        # (about 35 minutes; bench/results-layout.json was measured
-                                        # before the "long paragraph" case was added)
+                                        # (about 30 minutes: bench/results-layout.json)
 
 Prints a table and writes bench/results.json. Every figure is a median of --runs runs; ratios are
 taken between figures measured in this same run, on this machine.
