@@ -1,7 +1,7 @@
 """A tome's print layout spread over the worker processes: its chunks (chunks.py) laid out at once,
 then what needs their page counts (the TOC's and the index's numbers, the folio sheets), then the join
-(join.py), in a worker too. `submit(fn, *args, rank=0)`: the worker processes' (workers.py), a
-higher rank waiting behind a lower one."""
+(join.py), in a worker too. `submit(fn, *args, rank=0)`: the worker processes' (workers.py): within an
+edition, a higher rank waits behind a lower one; an edition's tasks come before the next one's."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def _following_first_page(laid: list[LaidChunk]) -> int:
 
 class _FolioSheets:
     """The folio sheets asked for so far: asked as soon as a chunk's pages are known, each laid out
-    once; after the chunks of the other tomes and the TOC (rank 1), which hold a tome up longer."""
+    once; after the edition's chunks (rank 1): a TOC to lay out again holds the tome up longer."""
 
     def __init__(self, submit: Submit, edition: Edition, styles: Styles, setup: PageSetup,
                  cache_dir: Path | None) -> None:
