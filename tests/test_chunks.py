@@ -153,6 +153,28 @@ def test_the_epub_page_list_is_the_same(whole_and_chunked: dict[str, Path]) -> N
     assert epubcheck(whole_and_chunked["chunked"] / "corpus-tome-1.epub") == []
 
 
+def test_a_fallback_font_in_several_chunks_is_embedded_once(tmp_path: Path) -> None:
+    # Arabic, set in a TrueType fallback font (the book font is OpenType), in texts of two chunks
+    manuscript = generate(tmp_path, texts=16, seed=3)
+    texts = sorted((manuscript / "tome-1").glob("*.txt"))
+    for text in (texts[1], texts[-1]):
+        text.write_text(text.read_text(encoding="utf-8") + "\nIl a écrit « مرحبا » et « شكرا » au tableau.\n",
+                        encoding="utf-8")
+    pdfs = {}
+    for way, chunks in (("whole", "1"), ("chunked", "3")):
+        set_pdf_option(manuscript, "chunks", chunks)
+        build_quietly(manuscript, tmp_path / way, editions=("tome-1",))
+        pdfs[way] = tmp_path / way / "corpus-tome-1.pdf"
+    assert _pages(pdfs["whole"]) == _pages(pdfs["chunked"])
+    with pikepdf.open(pdfs["whole"]) as one, pikepdf.open(pdfs["chunked"]) as joined:
+        faces = _faces(one)
+        assert any("Arabic" in face for face in faces), faces.keys()
+        assert _faces(joined) == faces and all(len(fonts) == 1 for fonts in faces.values())
+    drawn = subprocess.run([need("mutool"), "draw", "-q", "-o", "/dev/null", str(pdfs["chunked"])],
+                           capture_output=True, text=True)
+    assert drawn.returncode == 0 and [line for line in drawn.stderr.splitlines() if "ICC" not in line] == []
+
+
 LONG_PARAGRAPH = "Un paragraphe ajouté, assez long pour pousser les pages suivantes plus loin. " * 30
 
 
