@@ -87,9 +87,9 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
-        numbers = anchor_pages([laid[chunk] for chunk in chunks if chunk in laid])
-        numbers |= {anchor: _following_first_page([laid[chunk] for chunk in chunks if chunk in laid])
-                    for chunk in chunks if chunk not in laid for anchor in chunk.sections}  # the index's
+        so_far = [laid[chunk] for chunk in chunks if chunk in laid]  # all but a first build's index
+        numbers = anchor_pages(so_far) | {anchor: _following_first_page(so_far)
+                                          for chunk in chunks if chunk not in laid for anchor in chunk.sections}
         again = [chunk for chunk in chunks if chunk not in laid or (write_pdf and not laid[chunk].pdf)
                  or any(numbers.get(target, page) != page for target, page in laid[chunk].numbers)]
         if not again:

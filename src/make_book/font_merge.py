@@ -27,14 +27,15 @@ _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
 def merge_fonts(pdf: pikepdf.Pdf, styles: Styles) -> None:
-    files = _font_files(styles)
     faces: dict[tuple[str, str], list[pikepdf.Object]] = {}  # by name and the face file's own name
     for font in _fonts(pdf):
         if _mergeable(font):
             face = (_SUBSET_TAG.sub("", str(font.BaseFont)), _postscript_name(_program(font).read_bytes()))
             faces.setdefault(face, []).append(font)
-    for (_, postscript_name), fonts in faces.items():
-        if len(fonts) > 1 and postscript_name in files:
+    shared = {face: fonts for face, fonts in faces.items() if len(fonts) > 1}
+    files = _font_files(styles) if shared else {}
+    for (_, postscript_name), fonts in shared.items():
+        if postscript_name in files:
             _point_at(pdf, {font.objgen for font in fonts}, _merged(pdf, fonts, files[postscript_name]))
 
 

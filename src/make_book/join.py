@@ -185,16 +185,19 @@ class _Folios:
     def _stamp(self, page: pikepdf.Page, folio: pikepdf.Page) -> None:
         # a form of the sheet page's content, with the sheet's resources copied once (not a copy in
         # each form, as Page.as_form_xobject gives: 0.25 MB more in a 796-page tome)
-        content = folio.obj.Contents
-        data = b"".join(stream.read_bytes() for stream in (content if isinstance(content, Array) else [content]))
+        data = b"".join(stream.read_bytes() for stream in _streams(folio))
         form = self.out.make_stream(data, Type=Name.XObject, Subtype=Name.Form, BBox=Array(list(folio.mediabox)),
                                     Resources=self.out.copy_foreign(folio.obj.Resources))
         resources = Dictionary({key: value for key, value in page.obj.Resources.items()})
         resources.XObject = Dictionary({**dict(resources.get("/XObject", Dictionary()).items()), "/Folio": form})
         page.obj.Resources = resources
-        contents = page.obj.Contents
-        streams = list(contents) if isinstance(contents, Array) else [contents]
-        page.obj.Contents = Array([self.before, *streams, self.after])
+        page.obj.Contents = Array([self.before, *_streams(page), self.after])
+
+
+def _streams(page: pikepdf.Page) -> list[pikepdf.Object]:
+    """A page's content streams (its /Contents is one stream or an array of them)."""
+    contents = page.obj.Contents
+    return list(contents) if isinstance(contents, Array) else [contents]
 
 
 def _number_structure(out: pikepdf.Pdf, page_elements: list[Array], links: list[pikepdf.Object]) -> None:

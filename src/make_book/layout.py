@@ -59,9 +59,9 @@ class PrintLayout:
     def pages(self) -> int:
         return len(self.document.pages)
 
-    def pdf(self, edition: Edition, tags: bool = True) -> bytes:
+    def pdf(self, edition: Edition) -> bytes:
         variant = None if edition.pdf.variant == "none" else edition.pdf.variant
-        return self.document.write_pdf(pdf_variant=variant, pdf_tags=tags, pdf_identifier=edition.identifier.encode())
+        return self.document.write_pdf(pdf_variant=variant, pdf_tags=True, pdf_identifier=edition.identifier.encode())
 
 
 def stylesheet_texts(styles: Styles, html: str) -> tuple[str, ...]:
