@@ -3,6 +3,7 @@ the cache never serves a stale file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,18 @@ def test_a_rebuild_with_nothing_to_do_imports_no_renderer_library(small_project:
     result = subprocess.run([sys.executable, "-c", script, "build", "--manuscript", str(small_project),
                              "--out", str(out), "-q"], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_a_build_leaves_no_temporary_file(small_project: Path, tmp_path: Path) -> None:
+    # WeasyPrint copies each layout's fonts into a temporary folder that only garbage collection
+    # removes: a worker process's last layout left 1.6 MB behind in /tmp at every build
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    subprocess.run([sys.executable, "-m", "make_book", "build", "--manuscript", str(small_project),
+                    "--out", str(tmp_path / "out"), "-q", "-j", "2"],
+                   env={**os.environ, "TMPDIR": str(temporary)}, check=True)
+    assert any((tmp_path / "out").glob("*.pdf"))
+    assert list(temporary.iterdir()) == []
 
 
 def test_one_edited_text_rebuilds_its_tome_only_and_equals_a_full_build(small_project: Path,

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import resource
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -158,7 +159,12 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     started = time.perf_counter()
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
+    # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's garbage
+    # collection removes: a worker's last one never is (workers end without it). The workers' temporary
+    # files go in a folder of this build's, removed when it ends however it ends.
+    with tempfile.TemporaryDirectory(prefix="make-book-") as scratch, \
+            concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_temporary_files_in,
+                                                   initargs=(scratch,)) as pool, \
             concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         pool.submit(int).result()  # the workers are forked now, before this process has threads
         workers_by_rank = Workers(pool, workers)
@@ -196,6 +202,10 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                        f"{time.perf_counter() - started:.0f} s")
         order = [edition.name for edition in editions]
         return sorted(results, key=lambda rendered: order.index(rendered.name))
+
+
+def _temporary_files_in(folder: str) -> None:
+    tempfile.tempdir = folder
 
 
 def _label(name: str) -> str:
