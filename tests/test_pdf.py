@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -10,7 +11,11 @@ import pypdf
 import pytest
 
 from bookfiles import outline, page_text
-from conftest import build_quietly
+from conftest import ROOT, build_quietly, need
+from make_book.layout import PageSetup, lay_out
+from make_book.styles import read_styles
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 A5 = (419.53, 595.28)
 DEMO_TITLES = {1: ["Présentation", "Le ravissement du collaboratif"], 2: ["Présentation"]}
@@ -152,3 +157,36 @@ def test_a_dash_held_by_a_no_break_space_never_ends_a_line(small_project: Path, 
     assert text.replace("\u2010\n", "").count("Monseigneurialement") == 40  # hyphenated or not
     assert not [line for line in text.splitlines() if line.rstrip().endswith(("–", "—"))]
     assert "–\u00a0Monseigneurialement" in text  # the no-break space is still there, unchanged
+
+
+@pytest.mark.parametrize("pattern", [
+    ".",    # "..." is a ligature (an ellipsis) in Linux Libertine: a run must not form it
+    "AV",   # "VA" is kerned: a run of "AVAV" would be narrower, so the leader is left as WeasyPrint made it
+    ". ",   # the space's word spacing would be rounded glyph by glyph along a run: left as it is too
+])
+def test_a_leader_is_one_run_of_glyphs_drawn_where_weasyprint_puts_each_repetition(pattern: str,
+                                                                                  tmp_path: Path) -> None:
+    styles = read_styles(ROOT / "styles")
+    html = ('<!DOCTYPE html><html lang="fr"><body><nav class="toc"><ol>' + "".join(
+        f'<li><a href="#t{n}">{title}</a></li><section id="t{n}"></section>'
+        for n, title in enumerate(["Une rencontre", "Le deuxième texte, au titre assez long pour tenir sur deux "
+                                   "lignes de la table", "Trois"])) + "</ol></nav></body></html>")
+    sheets = (f'@font-face {{ font-family: B; src: url("fonts/LinLibertine_R.otf"); }}'
+              f'html {{ font-family: B; word-spacing: -0.06em; }}'
+              # undecorated, as in the book: an underline is drawn once along the run, not dot by dot
+              f'a {{ display: block; text-decoration: none; }} a::after {{ content: leader("{pattern}") " 12"; }}',)
+    setup = PageSetup("A5", "any")
+    ours = lay_out(html, styles, setup, sheets).document
+    base_url, fonts = styles.folder.as_uri() + "/", FontConfiguration()
+    theirs = HTML(string=html, base_url=base_url).render(  # WeasyPrint's own leaders
+        stylesheets=[CSS(string=sheet + setup.css, base_url=base_url, font_config=fonts) for sheet in sheets],
+        font_config=fonts)
+    runs = [len(box.children) for page in ours.pages for box in page._page_box.descendants() if box.is_leader]
+    assert len(runs) == 3 and all(runs) and (runs == [1] * 3 if pattern == "." else all(count > 1 for count in runs))
+    drawn = []
+    for name, document in (("ours", ours), ("theirs", theirs)):
+        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
+        subprocess.run([need("mutool"), "draw", "-q", "-r", "200", "-o", str(tmp_path / f"{name}.png"),
+                        str(tmp_path / f"{name}.pdf"), "1"], check=True, capture_output=True)
+        drawn.append((tmp_path / f"{name}.png").read_bytes())
+    assert drawn[0] == drawn[1]
