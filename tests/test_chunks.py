@@ -208,6 +208,41 @@ def test_an_edit_lays_out_only_what_it_changes_and_gives_a_full_builds_bytes(
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+def test_a_rebuild_lays_out_the_edited_chunk_first(whole_and_chunked: dict[str, Path], tmp_path: Path) -> None:
+    # the other chunks come from the cache: a rebuild whose edit is in the last chunk would otherwise
+    # wait for every earlier chunk to be read back before its own is laid out
+    import concurrent.futures
+    import shutil
+
+    from make_book.assemble import assemble, editions
+    from make_book.build import build_timestamp
+    from make_book.cache import chunk_cache_dir
+    from make_book.chunked_layout import lay_out_in_chunks
+    from make_book.config import load_config
+    from make_book.styles import read_styles
+
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(whole_and_chunked["manuscript"], manuscript)
+    shutil.copytree(whole_and_chunked["manuscript"].parent / "styles", tmp_path / "styles")
+    shutil.copytree(whole_and_chunked["chunked"], tmp_path / "build")
+    last = sorted((manuscript / "tome-1").glob("*.txt"))[-1]
+    last.write_text(last.read_text(encoding="utf-8").replace(" le ", " ce ", 1), encoding="utf-8")
+    config = load_config(manuscript)
+    styles = read_styles(config.styles_dir, config.fonts.fallback)
+    edition, = editions(assemble(config, (1,)).book, config.editions(names=("tome-1",)), styles)
+    submitted = []
+
+    def submit(fn, *args, rank=0):  # noqa: ANN001, ANN202: the workers' submit, run here in turn
+        submitted.append(args[4].sections if fn.__name__ == "lay_out_chunk" else fn.__name__)
+        future = concurrent.futures.Future()
+        future.set_result(fn(*args))
+        return future
+
+    laid = lay_out_in_chunks(submit, edition, styles, build_timestamp(config), chunk_cache_dir(tmp_path / "build"))
+    assert submitted[0] == laid.laid[-2].chunk.sections and edition.texts[-1].anchor in submitted[0]
+    assert [chunk.cached for chunk in laid.laid] == [True] * 3 + [False, True]
+
+
 def test_a_stylesheet_the_join_cannot_follow_lays_the_tome_out_whole() -> None:
     from make_book.chunks import chunkable
     from make_book.layout import PageSetup

@@ -6,6 +6,7 @@ edition, a higher rank waits behind a lower one; an edition's tasks come before 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -68,15 +69,20 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     started = time.perf_counter()
     setup = PageSetup.for_reader(edition.pdf)
     chunks = plan_chunks(edition, edition.pdf.chunks)
-    numbers = _remembered(cache_dir, edition.name)
+    numbers, last_texts = _remembered(cache_dir, edition.name)
     # A first build knows none of the pages the TOC and the index list: the front matter is laid out
     # for its page count only (no PDF), and the index, whose page count moves no number, waits for the
     # texts' pages; each is then laid out once with the real numbers.
     known = bool(numbers)
+    texts = {_first(chunk): _texts_digest(edition, chunk) for chunk in chunks}
+    # The chunks whose texts changed since the last build first: the others are most likely cached,
+    # and an edit's rebuild waits for its own chunk.
+    edited = {chunk for chunk in chunks if last_texts.get(_first(chunk)) != texts[_first(chunk)]}
 
     def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool]) -> dict[Chunk, LaidChunk]:
         return _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir,
-                                    with_pdf(chunk)) for chunk in which})
+                                    with_pdf(chunk), rank=-1 if chunk in edited else 0)
+                      for chunk in sorted(which, key=lambda chunk: chunk not in edited)})
 
     laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
                        lambda chunk: write_pdf and (known or FRONT not in chunk.sections))
@@ -100,8 +106,20 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
                             "[pdf] chunks = 1 to lay the tome out whole")
     ordered = tuple(laid[chunk] for chunk in chunks)
     layout = ChunkedLayout(ordered, sheets.of(ordered) if sheets else (), time.perf_counter() - started)
-    _remember(cache_dir, edition.name, numbers, tuple(part.key for part in layout.laid + layout.sheets))
+    _remember(cache_dir, edition.name, numbers, texts, tuple(part.key for part in layout.laid + layout.sheets))
     return layout
+
+
+def _first(chunk: Chunk) -> str:
+    return chunk.sections[0]
+
+
+def _texts_digest(edition: Edition, chunk: Chunk) -> str:
+    """What a chunk's texts are: a change here means its layout is not in the cache."""
+    sections = set(chunk.sections)
+    texts = [(placed.anchor, placed.text.title, placed.text.author, placed.text.blocks)  # not where they are
+             for placed in edition.texts if placed.anchor in sections]
+    return hashlib.sha256(repr(texts).encode()).hexdigest()
 
 
 def _following_first_page(laid: list[LaidChunk]) -> int:
@@ -137,17 +155,20 @@ def _wait(futures: dict) -> dict:
     return {chunk: future.result() for chunk, future in futures.items()}
 
 
-def _remembered(cache_dir: Path | None, name: str) -> dict[str, int]:
-    """The anchors' pages of the last build: the TOC's first guess."""
+def _remembered(cache_dir: Path | None, name: str) -> tuple[dict[str, int], dict[str, str]]:
+    """The anchors' pages of the last build (the TOC's first guess), and what each chunk's texts were."""
     try:
-        return dict(json.loads((cache_dir / f"{name}.json").read_text())["pages"]) if cache_dir else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        last = json.loads((cache_dir / f"{name}.json").read_text()) if cache_dir else {}
+        return dict(last.get("pages", {})), dict(last.get("texts", {}))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}, {}
 
 
-def _remember(cache_dir: Path | None, name: str, numbers: dict[str, int], keys: tuple[str, ...]) -> None:
-    """The pages, and the cache entries this edition's PDF is made of (what cache.prune_chunks keeps)."""
+def _remember(cache_dir: Path | None, name: str, numbers: dict[str, int], texts: dict[str, str],
+              keys: tuple[str, ...]) -> None:
+    """The pages, what each chunk's texts were, and the cache entries this edition's PDF is made of
+    (what cache.prune_chunks keeps)."""
     if cache_dir:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        last = {"pages": numbers, "keys": sorted(keys)}
+        last = {"pages": numbers, "texts": texts, "keys": sorted(keys)}
         write_atomic(cache_dir / f"{name}.json", json.dumps(last, sort_keys=True).encode())
