@@ -86,7 +86,7 @@ def set_pdf_option(manuscript: Path, key: str, value: str) -> None:
     compare line breakings and layouts in chunks or whole)."""
     config = manuscript / "book.toml"
     text = re.sub(rf"\n{key} = [^\n]+", "", config.read_text(encoding="utf-8"))
-    literal = value if value.isdigit() else f'"{value}"'
+    literal = value if value.isdigit() or value in ("true", "false") else f'"{value}"'
     config.write_text(text.replace("[pdf]\n", f"[pdf]\n{key} = {literal}\n"), encoding="utf-8")
 
 

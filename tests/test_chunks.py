@@ -146,6 +146,33 @@ def test_the_joined_pdf_is_the_one_layout_of_the_whole_tome(whole_and_chunked: d
     assert [line for line in drawn.stderr.splitlines() if "ICC" not in line] == []
 
 
+def test_the_printers_pdf_in_chunks_is_the_one_layout_of_the_whole_tome(tmp_path: Path) -> None:
+    # bleed and crop marks on every page, the blank versos the join adds among them; folios drawn once
+    manuscript = generate(tmp_path, texts=12, seed=5)
+    set_pdf_option(manuscript, "print_variant", "true")
+    pdfs = {}
+    for way, chunks in (("whole", "1"), ("chunked", "3")):
+        set_pdf_option(manuscript, "chunks", chunks)
+        build_quietly(manuscript, tmp_path / way, editions=("tome-1",), formats=("pdf",))
+        pdfs[way] = tmp_path / way / "corpus-tome-1-print.pdf"
+    pages = _pages(pdfs["whole"])
+    assert pages == _pages(pdfs["chunked"]) and [] in pages  # a blank verso at least
+    with pikepdf.open(pdfs["whole"]) as one, pikepdf.open(pdfs["chunked"]) as joined:
+        def boxes(pdf: pikepdf.Pdf) -> list[tuple]:
+            return [tuple(tuple(map(float, page.obj[box])) for box in ("/MediaBox", "/TrimBox", "/BleedBox"))
+                    for page in pdf.pages]
+
+        assert boxes(one) == boxes(joined) and boxes(one)[0][0] != boxes(one)[0][1]  # the bleed
+        assert (_outline(one), _links(one), _structure(one)) == (_outline(joined), _links(joined), _structure(joined))
+    drawn = {}
+    for way, pdf in pdfs.items():
+        subprocess.run([need("mutool"), "draw", "-q", "-r", "40", "-o", str(tmp_path / f"{way}-%d.png"), str(pdf)],
+                       check=True, capture_output=True)
+        drawn[way] = [(tmp_path / f"{way}-{number}.png").read_bytes() for number in range(1, len(pages) + 1)]
+    assert drawn["whole"] == drawn["chunked"]  # crop marks on every page, blank or not, and nothing twice
+    assert [finding.status for finding in check_pdf(pdfs["chunked"])] == [OK]
+
+
 def test_the_epub_page_list_is_the_same(whole_and_chunked: dict[str, Path]) -> None:
     for edition in EDITIONS:
         lists = [Epub(whole_and_chunked[way] / f"{edition}.epub").nav_list("page-list") for way in ("whole", "chunked")]

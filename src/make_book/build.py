@@ -86,16 +86,21 @@ def build_timestamp(config: Config) -> dt.datetime:
 
 
 def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, ...], timestamp: dt.datetime,
-                   stem: str, chunked: ChunkedLayout | None = None) -> RenderedEdition:
+                   stem: str, chunked: ChunkedLayout | None = None,
+                   printer: ChunkedLayout | None = None) -> RenderedEdition:
     """Every selected output of one edition: the print layout first when a renderer needs it (the
     PDF, and the EPUB for its page-list), then each renderer in turn. `chunked`: the layout was
-    spread over the workers (chunked_layout.py) and is joined here."""
+    spread over the workers (chunked_layout.py) and is joined here; `printer`: the printer's too."""
     job = RenderJob(edition, styles, timestamp, stem)
     seconds, refused, note = [], (), ""
+    if printer:
+        from make_book.join import JoinedLayout
+
+        job = dataclasses.replace(job, printer_layout=JoinedLayout(printer.laid, printer.sheets, printer.blank, styles))
     if chunked:
         from make_book.join import JoinedLayout, joined_page_map
 
-        job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets, styles),
+        job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets, chunked.blank, styles),
                                   page_map=joined_page_map(chunked.laid))
         refused = tuple(warning for chunk in chunked.laid for warning in chunk.diagnostics)
         seconds.append(("layout in chunks", chunked.seconds))
@@ -181,9 +186,14 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                        if chunks[edition.name] > 1 else None)
             if chunked is None:
                 return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
-            # The chunks are laid out: the join and the EPUB need only them, so each has a worker.
+            # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
+            # printer's PDF is laid out in chunks of its own, from the same page numbers.
             parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
-                     for renderer in renderers]
+                     for renderer in renderers if not renderer.for_printer]
+            printers = tuple(renderer for renderer in renderers if renderer.for_printer)
+            if printers:
+                printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
+                parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
             return _together([part.result() for part in parts])
 
         futures = {threads.submit(render, edition): edition for edition in editions}

@@ -17,9 +17,11 @@ from pathlib import Path
 from make_book.chunks import (
     BACK,
     FRONT,
+    BlankVerso,
     Chunk,
     FolioSheet,
     LaidChunk,
+    blank_verso,
     chunkable,
     folio_sheet,
     folio_sheets_of,
@@ -42,6 +44,8 @@ class ChunkedLayout:
 
     laid: tuple[LaidChunk, ...]
     sheets: tuple[FolioSheet, ...]
+    blank: BlankVerso | None  # None when no PDF is wanted
+    numbers: tuple[tuple[str, int], ...]  # the pages of the anchors the TOC and the index list
     seconds: float
 
     @property
@@ -64,12 +68,18 @@ def chunk_count(edition: Edition, styles: Styles) -> tuple[int, str]:
 
 
 def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestamp: dt.datetime,
-                      cache_dir: Path | None, write_pdf: bool = True) -> ChunkedLayout:
-    """`write_pdf`: False when only the page map is needed (an EPUB-only build): no PDF, no folios."""
+                      cache_dir: Path | None, write_pdf: bool = True,
+                      for_printer: ChunkedLayout | None = None) -> ChunkedLayout:
+    """`write_pdf`: False when only the page map is needed (an EPUB-only build): no PDF, no folios.
+    `for_printer`: the reader's layout; the printer's (bleed and crop marks) is laid out from its page
+    numbers, which bleed does not move: once, and checked as any guess is."""
     started = time.perf_counter()
-    setup = PageSetup.for_reader(edition.pdf)
+    setup = PageSetup.for_printer(edition.pdf) if for_printer else PageSetup.for_reader(edition.pdf)
     chunks = plan_chunks(edition, edition.pdf.chunks)
-    numbers, last_texts = _remembered(cache_dir, edition.name)
+    name = f"{edition.name}-print" if for_printer else edition.name
+    numbers, last_texts = _remembered(cache_dir, name)
+    if for_printer:
+        numbers = dict(for_printer.numbers)
     # A first build knows none of the pages the TOC and the index list: the front matter is laid out
     # for its page count only (no PDF), and the index, whose page count moves no number, waits for the
     # texts' pages; each is then laid out once with the real numbers.
@@ -90,6 +100,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     sheets = _FolioSheets(submit, edition, styles, setup, cache_dir) if write_pdf else None
     if sheets:
         sheets.ask([laid[chunk] for chunk in chunks if chunk in laid])
+        blank = submit(blank_verso, edition.meta.language, styles, setup, cache_dir, rank=1)
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
@@ -105,8 +116,10 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
                             "[pdf] chunks = 1 to lay the tome out whole")
     ordered = tuple(laid[chunk] for chunk in chunks)
-    layout = ChunkedLayout(ordered, sheets.of(ordered) if sheets else (), time.perf_counter() - started)
-    _remember(cache_dir, edition.name, numbers, texts, tuple(part.key for part in layout.laid + layout.sheets))
+    layout = ChunkedLayout(ordered, sheets.of(ordered) if sheets else (), blank.result() if sheets else None,
+                           tuple(sorted(numbers.items())), time.perf_counter() - started)
+    parts = layout.laid + layout.sheets + ((layout.blank,) if layout.blank else ())
+    _remember(cache_dir, name, numbers, texts, tuple(part.key for part in parts))
     return layout
 
 

@@ -192,7 +192,8 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
     own = _within(edition, sections)
     lines = None
     if edition.pdf.line_breaking == "total-fit" and own.texts:
-        lines = plan_lines(own, styles, _frame(styles, setup))
+        # the reader's lines in the printer's PDF too: a bleed moves none
+        lines = plan_lines(own, styles, _frame(styles, dataclasses.replace(setup, bleed=None)))
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
     key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, styles.digest,
@@ -245,13 +246,13 @@ def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, firs
                 cache_dir: Path | None) -> FolioSheet:
     """The folios of pages `first`… named `name`: the book's `counter(page)` margin boxes alone (every
     other generated content none), laid out on empty pages of that name (in a worker process).
-    Untagged: join.py marks them as artifacts."""
+    Untagged: join.py marks them as artifacts. Without crop marks: the page under it has them."""
     html = (f'<!DOCTYPE html><html lang="{language}"><body>'
             + f'<div style="page: {name or "auto"}"></div>' * FOLIOS_PER_SHEET + "</body></html>")
-    sheets = tuple(_OTHER_CONTENT.sub("content: none", _COMMENT.sub("", sheet))
-                   for sheet in stylesheet_texts(styles, "")) + (
+    sheets = _folios_only(styles) + (
         f"html {{ break-before: {'right' if first % 2 else 'left'}; }} body > div {{ break-before: page; }}\n"
         f"@page :first {{ counter-reset: page {first}; }}",)
+    setup = dataclasses.replace(setup, crop_marks=False)
     key = _key("folios", html, *sheets, setup.css, styles.digest)
     cached = _cached(cache_dir, key)
     if cached is None:
@@ -265,6 +266,36 @@ def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, firs
     return cached
 
 
+@dataclass(frozen=True)
+class BlankVerso:
+    """A blank verso as one layout of the tome draws it (the printer's with its crop marks), as a PDF
+    of one page: the join puts it wherever a chunk would start on the left."""
+
+    pdf: bytes
+    key: str  # its name in the cache
+
+
+def blank_verso(language: str, styles: Styles, setup: PageSetup, cache_dir: Path | None) -> BlankVerso:
+    """(In a worker process.)"""
+    html = (f'<!DOCTYPE html><html lang="{language}"><body><div></div>'
+            '<div style="break-before: right"></div></body></html>')
+    sheets = _folios_only(styles)
+    key = _key("blank verso", html, *sheets, setup.css, styles.digest)
+    cached = _cached(cache_dir, key)
+    if cached is None:
+        document = lay_out(html, styles, setup, sheets).document
+        assert document.pages[1]._page_box.page_type.blank  # noqa: S101: WeasyPrint's own blank page
+        pdf = document.copy([document.pages[1]]).write_pdf(pdf_tags=False, pdf_identifier=b"make-book blank verso")
+        cached = BlankVerso(pdf, key)
+        _store(cache_dir, key, cached)
+    return cached
+
+
+def _folios_only(styles: Styles) -> tuple[str, ...]:
+    """The book's stylesheets with every generated content but the folios none."""
+    return tuple(_OTHER_CONTENT.sub("content: none", _COMMENT.sub("", sheet)) for sheet in stylesheet_texts(styles, ""))
+
+
 def _key(*parts: str) -> str:
     """The cache folder is the tool version's own (cache.py), so the key is of the inputs only."""
     digest = hashlib.sha256()
@@ -273,7 +304,7 @@ def _key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def _cached(cache_dir: Path | None, key: str) -> LaidChunk | FolioSheet | None:
+def _cached(cache_dir: Path | None, key: str) -> LaidChunk | FolioSheet | BlankVerso | None:
     path = cache_dir / key if cache_dir else None
     if path is None or not path.is_file():
         return None

@@ -15,7 +15,7 @@ from functools import cached_property
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from make_book.chunks import FolioSheet, LaidChunk, sheet_start
+from make_book.chunks import BlankVerso, FolioSheet, LaidChunk, sheet_start
 from make_book.font_merge import merge_fonts
 from make_book.model import Edition, PageMap, Styles
 
@@ -27,6 +27,7 @@ class JoinedLayout:
 
     laid: tuple[LaidChunk, ...]
     sheets: tuple[FolioSheet, ...]
+    blank: BlankVerso
     styles: Styles
 
     @property
@@ -35,7 +36,7 @@ class JoinedLayout:
 
     @cached_property
     def joined(self) -> bytes:
-        return join(self.laid, self.sheets, self.styles)
+        return join(self.laid, self.sheets, self.blank, self.styles)
 
     def pdf(self, edition: Edition) -> bytes:
         return self.joined
@@ -65,10 +66,13 @@ def joined_page_map(laid: Sequence[LaidChunk]) -> PageMap:
     return PageMap(tuple(sections), tuple(paragraphs))
 
 
-def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], styles: Styles) -> bytes:
-    """`sheets`: the folio sheets of every chunk's pages (chunks.folio_sheets_of); `styles`: the font
-    files, each face embedded once (font_merge.py)."""
+def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], blank: BlankVerso, styles: Styles) -> bytes:
+    """`sheets`: the folio sheets of every chunk's pages (chunks.folio_sheets_of); `blank`: the blank
+    verso put wherever a chunk would start on the left; `styles`: the font files, each face embedded
+    once (font_merge.py)."""
     out = pikepdf.open(io.BytesIO(laid[0].pdf))
+    blank_source = pikepdf.open(io.BytesIO(blank.pdf))  # open until saved: streams are copied then
+    blank_verso = _drawing(out, blank_source)
     folios = _Folios(out, sheets)
     document = out.Root.StructTreeRoot.K[0]
     page_elements: list[Array] = []
@@ -79,7 +83,9 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], styles: Styles
         source = out if chunk is laid[0] else pikepdf.open(io.BytesIO(chunk.pdf))
         while len(out.pages) + 1 < first:
             page_elements.append(Array())
-            out.pages.append(_blank_like(out, out.pages[-1]))
+            # a page of its own for each (a page may appear once in the tree), sharing the drawing
+            out.pages.append(pikepdf.Page(out.make_indirect(Dictionary({key: blank_verso[key]
+                                                                         for key in blank_verso.keys()}))))
         start = first - 1
         if source is not out:
             tops = _detach_tops(source)
@@ -115,6 +121,14 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], styles: Styles
     return buffer.getvalue()
 
 
+def _drawing(out: pikepdf.Pdf, source: pikepdf.Pdf) -> Dictionary:
+    """The first page of another PDF as what draws it (its content, resources and boxes), in `out`."""
+    page = source.pages[0].obj
+    drawing = source.make_indirect(Dictionary({key: page[key] for key in page.keys()
+                                               if key not in ("/Parent", "/StructParents", "/Annots")}))
+    return out.copy_foreign(drawing)
+
+
 def _mover(out: pikepdf.Pdf, source: pikepdf.Pdf, start: int):
     """A destination on one of the chunk's pages, pointed at that page in the joined PDF."""
     local = {page.objgen: index for index, page in enumerate(source.pages)}
@@ -146,15 +160,6 @@ def _numbers(tree: pikepdf.Object) -> list[tuple[int, pikepdf.Object]]:
     """A number tree's (key, value) pairs (WeasyPrint writes one flat /Nums array)."""
     nums = tree.Nums
     return [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
-
-
-def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
-    # a newline, not nothing: an empty stream is saved with a /Filter and no data, which MuPDF warns of
-    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b"\n"))
-    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
-        if box in page.obj:
-            blank[box] = page.obj[box]
-    return pikepdf.Page(out.make_indirect(blank))
 
 
 class _Folios:

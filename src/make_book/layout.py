@@ -32,6 +32,7 @@ class PageSetup:
     page_size: str
     text_start: str
     bleed: str | None = None
+    crop_marks: bool = True  # with a bleed: off for what is drawn over a page that has its own
 
     @classmethod
     def for_reader(cls, pdf: PdfOptions) -> PageSetup:
@@ -44,7 +45,7 @@ class PageSetup:
     @property
     def css(self) -> str:
         start = "recto" if self.text_start == "recto" else "page"
-        marks = f" bleed: {self.bleed}; marks: crop cross;" if self.bleed else ""
+        marks = (f" bleed: {self.bleed};" + (" marks: crop cross;" if self.crop_marks else "")) if self.bleed else ""
         return f"@page {{ size: {self.page_size};{marks} }}\nsection.text {{ break-before: {start}; }}\n"
 
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # imported by the workers that lay out, not by a rebuild with
 class RenderJob:
     """What a renderer gets: the edition, the styles as bytes, the build time, the stem of its file
     names (`612-rencontres-tome-1`) and, when a selected renderer needs it, the reader's print layout
-    and the page map read from it, and the paragraphs' line ends it was laid out with."""
+    and the page map read from it, and the paragraphs' line ends it was laid out with; and the
+    printer's layout when it was laid out in chunks."""
 
     edition: Edition
     styles: Styles
@@ -27,6 +28,7 @@ class RenderJob:
     layout: PrintLayout | None = None
     page_map: PageMap = PageMap()
     lines: LinePlan | None = None
+    printer_layout: PrintLayout | None = None  # the printer's, when laid out in chunks (else it lays out whole)
 
 
 class Renderer(Protocol):
@@ -34,6 +36,7 @@ class Renderer(Protocol):
     suffix: str          # what follows the stem in its file name: ".epub", "-print.pdf"
     label: str           # the download page's link text (French: the page is the book's)
     needs_layout: bool   # whether it needs the print layout (the PDF does, the EPUB for its page-list)
+    for_printer: bool    # whether it writes the printer's layout (bleed, crop marks), laid out apart
     validator: str       # what `make-book check` runs on its files: "epub", "pdf" or "" (none)
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:

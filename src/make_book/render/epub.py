@@ -97,7 +97,7 @@ class _Writer(epub.EpubWriter):
 
 class EpubRenderer:
     name, suffix, label = "epub", ".epub", "l’EPUB (liseuses, tablettes)"
-    needs_layout, validator = True, "epub"  # the layout gives the page-list
+    needs_layout, for_printer, validator = True, False, "epub"  # the layout gives the page-list
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return self.name in formats

@@ -1,5 +1,5 @@
 """The PDF of an edition, written from its print layout; and the printer's variant, laid out again with
-bleed and crop marks."""
+bleed and crop marks (in chunks too when the reader's PDF was)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from make_book.render.base import RenderJob
 
 class PdfRenderer:
     name, suffix, label = "pdf", ".pdf", "le PDF (lecture, impression)"
-    needs_layout, validator = True, "pdf"
+    needs_layout, for_printer, validator = True, False, "pdf"
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return self.name in formats
@@ -21,12 +21,14 @@ class PdfRenderer:
 
 class PrinterPdfRenderer:
     name, suffix, label = "print", "-print.pdf", "le PDF pour l’imprimeur (fonds perdus, traits de coupe)"
-    needs_layout, validator = False, "pdf"
+    needs_layout, for_printer, validator = False, True, "pdf"
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return "pdf" in formats and pdf.print_variant
 
     def render(self, job: RenderJob) -> tuple[OutputFile, ...]:
+        if job.printer_layout:  # laid out in chunks (chunked_layout.py)
+            return (OutputFile(job.stem + self.suffix, job.printer_layout.pdf(job.edition)),)
         from make_book.book_html import print_html
         from make_book.layout import PageSetup, lay_out
 
