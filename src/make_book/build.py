@@ -93,13 +93,11 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
     spread over the workers (chunked_layout.py) and is joined here; `printer`: the printer's too."""
     job = RenderJob(edition, styles, timestamp, stem)
     seconds, refused, note = [], (), ""
+    if chunked or printer:
+        from make_book.join import JoinedLayout, joined_page_map
     if printer:
-        from make_book.join import JoinedLayout
-
         job = dataclasses.replace(job, printer_layout=JoinedLayout(printer.laid, printer.sheets, printer.blank, styles))
     if chunked:
-        from make_book.join import JoinedLayout, joined_page_map
-
         job = dataclasses.replace(job, layout=JoinedLayout(chunked.laid, chunked.sheets, chunked.blank, styles),
                                   page_map=joined_page_map(chunked.laid))
         refused = tuple(warning for chunk in chunked.laid for warning in chunk.diagnostics)

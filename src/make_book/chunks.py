@@ -268,15 +268,15 @@ def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, firs
 
 @dataclass(frozen=True)
 class BlankVerso:
-    """A blank verso as one layout of the tome draws it (the printer's with its crop marks), as a PDF
-    of one page: the join puts it wherever a chunk would start on the left."""
+    """A PDF of one blank verso: the join puts it wherever a chunk would start on the left."""
 
     pdf: bytes
     key: str  # its name in the cache
 
 
 def blank_verso(language: str, styles: Styles, setup: PageSetup, cache_dir: Path | None) -> BlankVerso:
-    """(In a worker process.)"""
+    """A blank verso as one layout of the tome draws it (the printer's with its crop marks): the page
+    WeasyPrint leaves blank between a recto and the next recto (in a worker process)."""
     html = (f'<!DOCTYPE html><html lang="{language}"><body><div></div>'
             '<div style="break-before: right"></div></body></html>')
     sheets = _folios_only(styles)
@@ -284,7 +284,6 @@ def blank_verso(language: str, styles: Styles, setup: PageSetup, cache_dir: Path
     cached = _cached(cache_dir, key)
     if cached is None:
         document = lay_out(html, styles, setup, sheets).document
-        assert document.pages[1]._page_box.page_type.blank  # noqa: S101: WeasyPrint's own blank page
         pdf = document.copy([document.pages[1]]).write_pdf(pdf_tags=False, pdf_identifier=b"make-book blank verso")
         cached = BlankVerso(pdf, key)
         _store(cache_dir, key, cached)
