@@ -142,3 +142,34 @@ def test_verbose_is_read_as_an_option_not_as_a_value(tmp_path: Path) -> None:
     assert result.returncode == 1 and "no book.toml here" in result.stderr and "Traceback" not in result.stderr
     verbose = run_cli("build", "--manuscript", str(tmp_path), "-v", cwd=tmp_path)
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+
+
+def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path, tmp_path: Path) -> None:
+    # as a terminal sends it: SIGINT to the build and its worker processes, while they lay out
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    assert run_cli("build", "--manuscript", str(small_project), "--out", str(out), "-q").returncode == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    text = sorted((small_project / "tome-1").glob("*.txt"))[0]
+    text.write_text(text.read_text(encoding="utf-8") + "\nUne phrase ajoutée.\n", encoding="utf-8")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    build = subprocess.Popen(
+        [sys.executable, "-m", "make_book", "build", "--manuscript", str(small_project), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as an interactive shell starts it
+    for line in build.stdout:
+        if line.startswith("rendering"):
+            os.killpg(build.pid, signal.SIGINT)
+            break
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "Interrupted: files already in the output folder are unchanged."
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+    assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left
+    assert list(temporary.iterdir()) == []
