@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 from make_book import __version__
 
@@ -144,12 +145,15 @@ def test_verbose_is_read_as_an_option_not_as_a_value(tmp_path: Path) -> None:
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
 
 
-def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path, tmp_path: Path) -> None:
-    # as a terminal sends it: SIGINT to the build and its worker processes, while they lay out
+@pytest.mark.parametrize("after", [0.0, 0.7], ids=["as the workers start", "as they lay out"])
+def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path, tmp_path: Path, after: float) -> None:
+    # as a terminal sends it: SIGINT to the build and its worker processes. Pressed as the workers were
+    # forked, it once reached a worker only, and the build went on to write its files (2 times in 12).
     import os
     import signal
     import subprocess
     import sys
+    import time
 
     out = tmp_path / "out"
     assert run_cli("build", "--manuscript", str(small_project), "--out", str(out), "-q").returncode == 0
@@ -165,11 +169,12 @@ def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as an interactive shell starts it
     for line in build.stdout:
         if line.startswith("rendering"):
+            time.sleep(after)
             os.killpg(build.pid, signal.SIGINT)
             break
     _, stderr = build.communicate(timeout=60)
     assert build.returncode == 130
-    assert stderr.strip().splitlines()[-1] == "Interrupted: files already in the output folder are unchanged."
+    assert stderr.strip().splitlines() == ["Interrupted: files already in the output folder are unchanged."]
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
     assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left
     assert list(temporary.iterdir()) == []

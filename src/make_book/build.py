@@ -12,6 +12,7 @@ import datetime as dt
 import multiprocessing
 import os
 import resource
+import signal
 import subprocess
 import tempfile
 import time
@@ -162,58 +163,71 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     started = time.perf_counter()
     context = multiprocessing.get_context("fork")
-    # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's garbage
-    # collection removes: a worker's last one never is (workers end without it). The workers' temporary
-    # files go in a folder of this build's, removed when it ends however it ends.
-    with tempfile.TemporaryDirectory(prefix="make-book-") as scratch, \
-            concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_temporary_files_in,
-                                                   initargs=(scratch,)) as pool, \
-            concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
-        pool.submit(int).result()  # the workers are forked now, before this process has threads
-        workers_by_rank = Workers(pool, workers)
+    # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
+    # process, with the interrupt) and not this process (which went on to write the files): held until
+    # they are forked; each worker takes it again as it starts (_start_worker).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's
+        # garbage collection removes: a worker's last one never is (workers end without it). The workers'
+        # temporary files go in a folder of this build's, removed when it ends however it ends.
+        with tempfile.TemporaryDirectory(prefix="make-book-") as scratch, \
+                concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                                       initargs=(scratch, mask)) as pool, \
+                concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
+            pool.submit(int).result()  # the workers are forked now, before this process has threads
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            workers_by_rank = Workers(pool, workers)
 
-        def render(edition: Edition) -> RenderedEdition:
-            order = editions.index(edition)  # the editions in order, each as soon as it can be
+            def render(edition: Edition) -> RenderedEdition:
+                order = editions.index(edition)  # the editions in order, each as soon as it can be
 
-            def submit(fn: Callable, *args: object, rank: int = 0) -> concurrent.futures.Future:
-                return workers_by_rank.submit((order, rank), fn, *args)
+                def submit(fn: Callable, *args: object, rank: int = 0) -> concurrent.futures.Future:
+                    return workers_by_rank.submit((order, rank), fn, *args)
 
-            stem = f"{slug}-{edition.name}"
-            chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
-                                         any(renderer.name == "pdf" for renderer in renderers))
-                       if chunks[edition.name] > 1 else None)
-            if chunked is None:
-                return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
-            # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
-            # printer's PDF is laid out in chunks of its own, from the same page numbers.
-            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
-                     for renderer in renderers if not renderer.for_printer]
-            printers = tuple(renderer for renderer in renderers if renderer.for_printer)
-            if printers:
-                printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
-                parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
-            return _together([part.result() for part in parts])
+                stem = f"{slug}-{edition.name}"
+                chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
+                                             any(renderer.name == "pdf" for renderer in renderers))
+                           if chunks[edition.name] > 1 else None)
+                if chunked is None:
+                    return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
+                # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
+                # printer's PDF is laid out in chunks of its own, from the same page numbers.
+                parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
+                         for renderer in renderers if not renderer.for_printer]
+                printers = tuple(renderer for renderer in renderers if renderer.for_printer)
+                if printers:
+                    printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
+                    parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
+                return _together([part.result() for part in parts])
 
-        futures = {threads.submit(render, edition): edition for edition in editions}
-        results, pending = [], set(futures)
-        while pending:
-            done, pending = concurrent.futures.wait(pending, timeout=0.5,
-                                                    return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                try:
-                    results.append(_reported(future.result(), say))
-                except BrokenProcessPool:
-                    raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
-                                        "out of memory); nothing was written") from None
-            if status and pending:
-                status(f"rendering {_names([futures[future] for future in pending])}… "
-                       f"{time.perf_counter() - started:.0f} s")
-        order = [edition.name for edition in editions]
-        return sorted(results, key=lambda rendered: order.index(rendered.name))
+            futures = {threads.submit(render, edition): edition for edition in editions}
+            results, pending = [], set(futures)
+            while pending:
+                done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                        return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        results.append(_reported(future.result(), say))
+                    except BrokenProcessPool:
+                        raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
+                                            "out of memory); nothing was written") from None
+                if status and pending:
+                    status(f"rendering {_names([futures[future] for future in pending])}… "
+                           f"{time.perf_counter() - started:.0f} s")
+            order = [edition.name for edition in editions]
+            return sorted(results, key=lambda rendered: order.index(rendered.name))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _temporary_files_in(folder: str) -> None:
-    tempfile.tempdir = folder
+def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:
+    """In each worker as it starts: its temporary files in the build's folder, and Ctrl-C again, which
+    ends a worker at once and quietly (no traceback of its own: the build, which has it too, says it
+    was interrupted), one pressed while it was forked included."""
+    tempfile.tempdir = scratch
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _label(name: str) -> str:
