@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import build_quietly
 from make_book.build import BuildRequest, build
 
@@ -73,6 +74,28 @@ def test_one_edited_text_rebuilds_its_tome_only_and_equals_a_full_build(small_pr
     fresh = tmp_path / "fresh"
     build_quietly(small_project, fresh)
     assert files(out) == files(fresh)
+
+
+def test_a_rebuild_normalizes_only_the_texts_that_changed(small_project: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import make_book.assemble
+
+    out = tmp_path / "out"
+    build_and_tell(small_project, out)
+    loaded: list[str] = []
+    load_text = make_book.assemble.load_text
+    monkeypatch.setattr(make_book.assemble, "load_text", lambda path, config: loaded.append(path.name) or
+                        load_text(path, config))
+    text = small_project / "tome-1" / "2-deuxieme.txt"
+    text.write_text(text.read_text() + "Une phrase ajoutée.\n")
+    build_and_tell(small_project, out)
+    assert loaded == ["2-deuxieme.txt"]  # tome 1 is rebuilt; its two other texts are known
+    # another house style: every text of the tomes rebuilt is normalized again
+    config = small_project / "book.toml"
+    config.write_text(config.read_text().replace("\n[[tomes]]", "\n[typography]\ndialogue_hyphen = true\n\n[[tomes]]", 1))
+    loaded.clear()
+    build_and_tell(small_project, out)
+    assert sorted(loaded) == sorted(path.name for path in small_project.glob("tome-*/*.txt"))
 
 
 def test_style_config_and_tampered_files_invalidate(small_project: Path, tmp_path: Path) -> None:

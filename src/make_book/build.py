@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from make_book.assemble import assemble, editions
-from make_book.cache import CachedEdition, cached_edition, chunk_cache_dir, edition_key, prune_chunks, remember
+from make_book.cache import (
+    CachedEdition,
+    cached_edition,
+    chunk_cache_dir,
+    edition_key,
+    keep_known_texts,
+    known_texts,
+    prune_chunks,
+    remember,
+)
 from make_book.config import Config, load_config
 from make_book.errors import Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
@@ -285,7 +294,8 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     stale = tuple(plan for name, plan in plans.items() if not known[name])
     rendered: list[RenderedEdition] = []
     if stale:
-        assembled = assemble(config, tuple(sorted({number for plan in stale for number in plan.tomes})))
+        texts = known_texts(out_dir)  # a rebuild normalizes only the texts that changed
+        assembled = assemble(config, tuple(sorted({number for plan in stale for number in plan.tomes})), texts)
         to_render = editions(assembled.book, stale, styles)
         say(f"read {sum(len(tome.texts) for tome in assembled.book.tomes)} texts in {len(assembled.book.tomes)} "
             "tome(s)")
@@ -315,5 +325,6 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
                                entry.texts) for name, entry in known.items() for fmt, file_name in sorted(entry.files))
     write_release_files(out_dir, artifacts, timestamp, config, styles)
     if rendered:
+        keep_known_texts(out_dir, texts)
         prune_chunks(out_dir)
     return BuildResult(artifacts, diagnostics)

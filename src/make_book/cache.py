@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from make_book import __version__
+from make_book.assemble import KnownTexts
 from make_book.config import Config, EditionConfig
 from make_book.errors import Diagnostic
 from make_book.model import Styles
@@ -97,6 +99,30 @@ def remember(out_dir: Path, edition: str, key: str, cached: CachedEdition) -> No
     entry = {"key": key, "pages": cached.pages, "words": cached.words, "texts": cached.texts,
              "notes": [note.as_json() for note in cached.notes], "files": files}
     write_atomic(path, json.dumps(entry, indent=1, ensure_ascii=False).encode())
+
+
+def known_texts(out_dir: Path) -> KnownTexts:
+    """The texts the last build loaded (a rebuild normalizes only those that changed); none when the
+    file is missing, unreadable or of another version of the tool."""
+    try:
+        known = pickle.loads(_texts_path(out_dir).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return KnownTexts()
+    return KnownTexts(known if isinstance(known, dict) else None)
+
+
+def keep_known_texts(out_dir: Path, texts: KnownTexts) -> None:
+    """What is known of the files still there, for the next build (other versions' files removed)."""
+    path = _texts_path(out_dir)
+    for other in path.parent.glob("texts-*.pickle"):
+        if other != path:
+            other.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, pickle.dumps(texts.still_there()))
+
+
+def _texts_path(out_dir: Path) -> Path:
+    return out_dir / CACHE_DIR / f"texts-{_tool_fingerprint()[:16]}.pickle"
 
 
 def chunk_cache_dir(out_dir: Path) -> Path:

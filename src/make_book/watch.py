@@ -21,11 +21,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 import watchfiles
 
-from make_book.assemble import assemble, editions, load_text
+from make_book.assemble import KnownTexts, assemble, editions
 from make_book.book_html import print_html
-from make_book.config import Config, HouseStyle, load_config
-from make_book.errors import Diagnostic
-from make_book.model import Text
+from make_book.config import load_config
 from make_book.styles import read_styles
 
 # The page as a reading system shows it, and with the print stylesheet (`?print=1`).
@@ -35,21 +33,6 @@ ERROR_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><titl
 <body style="font-family: sans-serif; margin: 2em"><h1>The book does not build</h1>
 <pre id="error" style="white-space: pre-wrap; color: #8b0000">{message}</pre>
 <p>Fix the file: this page reloads by itself.</p></body></html>"""
-
-
-class RememberingLoader:
-    """`load_text`, skipping files whose size and modification time have not changed since the last
-    refresh (with the same house style): a refresh of a 612-text book re-reads one file, not 612."""
-
-    def __init__(self) -> None:
-        self.known: dict[Path, tuple[tuple[int, int, HouseStyle], tuple[Text, tuple[Diagnostic, ...]]]] = {}
-
-    def __call__(self, path: Path, config: Config) -> tuple[Text, tuple[Diagnostic, ...]]:
-        status = path.stat()
-        key = (status.st_mtime_ns, status.st_size, config.style)
-        if path not in self.known or self.known[path][0] != key:
-            self.known[path] = (key, load_text(path, config))
-        return self.known[path][1]
 
 
 @dataclass
@@ -63,7 +46,7 @@ class Preview:
     styles_dir: Path | None = None
     version: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
-    load: RememberingLoader = field(default_factory=RememberingLoader)
+    load: KnownTexts = field(default_factory=KnownTexts)  # a refresh reads 612 files, normalizes one
 
     def refresh(self, report: Callable[[str], None]) -> None:
         try:
