@@ -28,6 +28,9 @@ class Assembled:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+Loaded = tuple[Text, tuple[Diagnostic, ...]]  # a text, and what its author should hear of it
+
+
 def load_text(path: Path, config: Config) -> Loaded:
     """One file: bytes, normalized text (in memory only), parsed text."""
     source, decode_notes = read_text(path)
@@ -42,7 +45,6 @@ def load_text(path: Path, config: Config) -> Loaded:
     return parse_text(text, path), notes
 
 
-Loaded = tuple[Text, tuple[Diagnostic, ...]]
 TextLoader = Callable[[Path, Config], Loaded]
 
 

@@ -85,13 +85,13 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     # texts' pages; each is then laid out once with the real numbers.
     known = bool(numbers)
     texts = {_first(chunk): _texts_digest(edition, chunk) for chunk in chunks}
-    # The chunks whose texts changed since the last build first: the others are most likely cached,
-    # and an edit's rebuild waits for its own chunk.
+    # The chunks whose texts changed since the last build are submitted first (equal ranks go in
+    # turn): the others are most likely cached, and an edit's rebuild waits for its own chunk.
     edited = {chunk for chunk in chunks if last_texts.get(_first(chunk)) != texts[_first(chunk)]}
 
     def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool]) -> dict[Chunk, LaidChunk]:
         return _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir,
-                                    with_pdf(chunk), rank=-1 if chunk in edited else 0)
+                                    with_pdf(chunk))
                       for chunk in sorted(which, key=lambda chunk: chunk not in edited)})
 
     laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
