@@ -16,7 +16,7 @@ from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
 from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, fallback_faces_used, font_chain
-from make_book.model import Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
+from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 from make_book.typeset import HYPHEN, Frame, LinePlan
 
@@ -142,16 +142,15 @@ def _one_run(repetitions: tuple) -> TextBox | None:
 
 # One text with the three kinds of paragraph: what the line breaker needs to know of the stylesheets.
 _PROBE = ('<html lang="fr"><body><section class="text"><header><h2 class="text-title">T</h2></header>'
-          '<p class="set" id="opening">x</p><p class="set" id="following">x</p><hr class="section-break"/>'
-          '<p class="set" id="after-break">x</p></section></body></html>')
+          '<p class="set" {0}="opening">x</p><p class="set" {0}="following">x</p><hr class="section-break"/>'
+          '<p class="set" {0}="after-break">x</p></section></body></html>').format(PRINT_PARAGRAPH_ATTRIBUTE)
 
 
 def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
     """A text paragraph's measure, size, word spacing and indents, as WeasyPrint computes them from
     the book's stylesheets: the line breaker sets lines for the page they will be on."""
     document = lay_out(_PROBE, styles, setup).document
-    found = {box.element.get("id"): box for box in document.pages[-1]._page_box.descendants()
-             if isinstance(box, BlockBox) and box.element_tag == "p" and box.element.get("id")}
+    found = {_paragraph(box): box for box in document.pages[-1]._page_box.descendants() if _paragraph(box)}
     following = found["following"]
     style = following.style
     # The OpenType features WeasyPrint asks Pango for, from the same properties, so that HarfBuzz
@@ -168,20 +167,32 @@ def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
                  indent_after_break=_pixels(found["after-break"].style["text_indent"], following.width))
 
 
+def _paragraph(box: object) -> str | None:
+    """The name of the paragraph this box is, if it is one of the print HTML's."""
+    if isinstance(box, BlockBox) and box.element_tag == "p":
+        return box.element.get(PRINT_PARAGRAPH_ATTRIBUTE)
+    return None
+
+
 def _pixels(length: object, width: float) -> float:
     """A computed length (WeasyPrint's Dimension: pixels, or a percentage of the measure)."""
     return width * length.value / 100 if length.unit == "%" else float(length.value)
 
 
 def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tuple[Diagnostic, ...]:
-    """The set paragraphs WeasyPrint laid out in more or fewer lines than planned: its measure and
-    ours differ (a style the line breaker does not model), so the author hears of it."""
+    """The set paragraphs WeasyPrint laid out otherwise than planned: in more or fewer lines, or with a
+    last line (set apart, unbroken) wider than the measure. Its measure and ours differ (a style the
+    line breaker does not model), so the author hears of it."""
     laid_out: dict[str, int] = {}
+    overfull: set[str] = set()
     for page in layout.document.pages:
         for box in page._page_box.descendants():
-            if isinstance(box, BlockBox) and box.element_tag == "p" and lines.get(box.element.get("id", "")):
-                name = box.element.get("id")
-                laid_out[name] = laid_out.get(name, 0) + sum(isinstance(child, LineBox) for child in box.children)
+            name = _paragraph(box)
+            if name and lines.get(name):
+                line_boxes = [child for child in box.children if isinstance(child, LineBox)]
+                laid_out[name] = laid_out.get(name, 0) + len(line_boxes)
+                if line_boxes and _text_right(line_boxes[-1]) > box.content_box_x() + box.width + 0.01:
+                    overfull.add(name)
     found = []
     for placed in edition.texts:
         for number, block in enumerate(placed.text.blocks, start=1):
@@ -192,7 +203,17 @@ def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tu
                     f"this paragraph came out in {laid_out.get(name, 0)} lines in the PDF, not the "
                     f"{len(planned.ends) + 1} make-book set: a style the line breaker does not measure "
                     "(see docs/typography.md)?", placed.text.path, block.line))
+            elif name in overfull:
+                found.append(Diagnostic(
+                    "this paragraph's last line came out wider than the page's measure in the PDF: a style "
+                    "the line breaker does not measure (see docs/typography.md)?", placed.text.path, block.line))
     return tuple(found)
+
+
+def _text_right(line: LineBox) -> float:
+    """Where a line's text ends (the box that sets the last line apart is wider than the measure)."""
+    return max((box.position_x + box.width for box in line.descendants() if isinstance(box, TextBox) and box.text),
+               default=line.position_x)
 
 
 def page_map(layout: PrintLayout, edition: Edition, elsewhere: frozenset[str] = frozenset()) -> PageMap:
@@ -217,8 +238,8 @@ def _paragraph_breaks(layout: PrintLayout, edition: Edition,
              for number, block in enumerate(placed.text.blocks, start=1) if isinstance(block, Paragraph)}
     owner = {}  # each element inside one of our paragraphs (the <p>, an <em>) -> the paragraph's id
     for element in layout.root.iter():
-        if element.get("id") in plain:
-            owner |= {id(inner): element.get("id") for inner in element.iter()}
+        if element.get(PRINT_PARAGRAPH_ATTRIBUTE) in plain:
+            owner |= {id(inner): element.get(PRINT_PARAGRAPH_ATTRIBUTE) for inner in element.iter()}
     seen: dict[str, int] = {}  # paragraph id -> non-space characters laid out on earlier pages
     breaks: dict[str, list[tuple[int, int]]] = {}
     for number, page in enumerate(layout.document.pages, start=1):

@@ -85,6 +85,11 @@ def paragraph_id(anchor: str, block_number: int) -> str:
     return f"{anchor}-{block_number}"
 
 
+# What names a paragraph in the print HTML, in place of its id: WeasyPrint computes the style of each
+# element with an id on its own (the id is a declaration), and makes it a PDF destination nothing uses.
+PRINT_PARAGRAPH_ATTRIBUTE = "data-paragraph"
+
+
 @dataclass(frozen=True)
 class SectionBreak:
     line: int

@@ -9,7 +9,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
-from make_book.model import paragraph_id, part_anchor
+from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, paragraph_id, part_anchor
 
 FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                  "octobre", "novembre", "décembre")
@@ -27,6 +27,7 @@ def environment() -> jinja2.Environment:
     )
     env.globals["paragraph_id"] = paragraph_id
     env.globals["part_anchor"] = part_anchor
+    env.globals["print_paragraph_attribute"] = PRINT_PARAGRAPH_ATTRIBUTE
     env.filters["bidi"] = isolate_rtl
     env.filters["inline"] = inline_text
     return env

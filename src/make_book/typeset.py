@@ -23,8 +23,6 @@ _WORDS_AND_SPACES = re.compile("[^ ]+| +")
 _LETTERS = re.compile(r"[^\W\d_]+")  # an elided prefix (jusqu’, lorsqu’) is a run of its own
 # Our lines are this much shorter than the measure: what HarfBuzz and Pango may round differently.
 SAFETY = 0.25
-# The last line's empty room is this much less than measured, so that it never pushes a line of its own
-LAST_LINE_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,14 +50,25 @@ class LineEnd:
 
 
 @dataclass(frozen=True)
+class LastLine:
+    """Where the last line's text begins: print.css sets that line apart so that it is not justified."""
+
+    starts_last_line: bool = True  # what the template knows it by
+
+
+@dataclass(frozen=True)
 class SetParagraph:
-    """A paragraph's line ends, and how much of its last line is left empty (CSS pixels, a pixel
-    less than measured): print.css fills it so that the last line is not justified. The filler is a
-    box (an empty element in the PDF's tags too), so it is left out where justifying would change
-    nothing: a last line with no space."""
+    """A paragraph's line ends, and where its last line's text begins (after the spaces its break
+    leaves) when that line is set apart (print.css): only where justifying would change something,
+    a last line with a space to widen (the setting apart is a box, an element in the PDF's tags too)."""
 
     ends: tuple[tuple[int, LineEnd], ...]
-    last_line_room: float | None  # None: the last line has no space to widen, nothing to fill
+    last_line: int | None  # None: the last line has no space to widen
+
+    @property
+    def marks(self) -> tuple[tuple[int, LineEnd | LastLine], ...]:
+        """The line ends, and the last line's start, as marks in the paragraph's text (model.py)."""
+        return self.ends + (((self.last_line, LastLine()),) if self.last_line is not None else ())
 
 
 @dataclass(frozen=True)
@@ -151,13 +160,14 @@ class ParagraphSetter:
         breaks = break_lines(items, width - indent, width, self._settings)
         if breaks is None:
             return None
+        line_ends = tuple(ends[index] for index in breaks[:-1])
         last_start = breaks[-2] + 1 if len(breaks) > 1 else 0
-        # The last line as WeasyPrint sets it before justifying: its spaces shrunk as far as they go.
-        last_line = [item for item in items[last_start:-3] if not isinstance(item, Penalty)]
-        last = sum(item.width - item.shrink for item in last_line)
-        room = (width - indent if len(breaks) == 1 else width) - last - LAST_LINE_MARGIN
-        widens = any(item.stretch for item in last_line)  # a word space or a no-break space
-        return SetParagraph(tuple(ends[index] for index in breaks[:-1]), round(max(0.0, room), 2) if widens else None)
+        # a word space or a no-break space (a stretching box)
+        widens = any(item.stretch for item in items[last_start:-3] if not isinstance(item, Penalty))
+        last_line = line_ends[-1][0] if line_ends else 0
+        while text[last_line] == " ":
+            last_line += 1
+        return SetParagraph(line_ends, last_line if widens else None)
 
     def _word_items(self, word: str, emphasis: tuple[bool, ...]) -> tuple[tuple[Item, tuple[int, LineEnd] | None],
                                                                            ...]:
