@@ -35,12 +35,12 @@ from make_book.styles import read_styles  # noqa: E402
 WAYS = ("baseline", "make-book", "pandoc")
 
 
-def pandoc_html(edition, sections: frozenset[str], project: Path, work: Path) -> Path:  # noqa: ANN001
+def pandoc_html(edition, sections: frozenset[str], work: Path) -> Path:  # noqa: ANN001
     """Pandoc's standalone HTML of these texts, as bench/run.py gives them to it, linking the
-    like-for-like stylesheet."""
+    like-for-like stylesheet (with the corpus's copy of the fonts)."""
     import pypandoc
     css = work / "like-for-like.css"
-    css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (project / "styles" / "fonts").as_uri()))
+    css.write_text(LIKE_FOR_LIKE_CSS.replace("FONTS", (work / "styles" / "fonts").as_uri()))
     lines = [f"---\ntitle: \"{edition.meta.title}\"\nlang: fr\n---\n"]
     for placed in edition.texts:
         if placed.anchor in sections:
@@ -84,7 +84,7 @@ def collected(process: subprocess.Popen) -> tuple[int, int]:
     out, err = process.communicate()
     if process.returncode:
         raise RuntimeError(err[-2000:])
-    count = re.search(r"Collected : (\d+)", err) or re.search(r"refs:\s+([\d,]+)", err)
+    count = re.search(r"I\s+refs:\s+([\d,]+)", err)  # callgrind's summary
     return int(count.group(1).replace(",", "")), int(out.strip() or 0)
 
 
@@ -103,7 +103,7 @@ def main() -> None:
         styles = read_styles(config.styles_dir, config.fonts.fallback)
         edition = editions(assemble(config, (1,)).book, config.editions((1,)), styles)[0]
         sections = frozenset(plan_chunks(edition, 0)[options.chunk].sections)
-        pandoc_html(edition, sections, work, work)
+        pandoc_html(edition, sections, work)
         runs = {way: instructions(way, work, options.chunk) for way in WAYS[1:]}  # two at a time: 2 cores
         counts = {way: collected(process) for way, process in runs.items()}
         counts["baseline"] = collected(instructions("baseline", work, options.chunk))

@@ -184,15 +184,15 @@ def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tu
     last line (set apart, unbroken) wider than the measure. Its measure and ours differ (a style the
     line breaker does not model), so the author hears of it."""
     laid_out: dict[str, int] = {}
-    overfull: set[str] = set()
+    overrun: dict[str, bool] = {}  # whether its last line's text ends past the measure (the last page's)
     for page in layout.document.pages:
         for box in page._page_box.descendants():
             name = _paragraph(box)
             if name and lines.get(name):
                 line_boxes = [child for child in box.children if isinstance(child, LineBox)]
                 laid_out[name] = laid_out.get(name, 0) + len(line_boxes)
-                if line_boxes and _text_right(line_boxes[-1]) > box.content_box_x() + box.width + 0.01:
-                    overfull.add(name)
+                if line_boxes:
+                    overrun[name] = _text_right(line_boxes[-1]) > box.content_box_x() + box.width + 0.01
     found = []
     for placed in edition.texts:
         for number, block in enumerate(placed.text.blocks, start=1):
@@ -203,7 +203,7 @@ def lines_off_plan(layout: PrintLayout, lines: LinePlan, edition: Edition) -> tu
                     f"this paragraph came out in {laid_out.get(name, 0)} lines in the PDF, not the "
                     f"{len(planned.ends) + 1} make-book set: a style the line breaker does not measure "
                     "(see docs/typography.md)?", placed.text.path, block.line))
-            elif name in overfull:
+            elif overrun.get(name):
                 found.append(Diagnostic(
                     "this paragraph's last line came out wider than the page's measure in the PDF: a style "
                     "the line breaker does not measure (see docs/typography.md)?", placed.text.path, block.line))

@@ -162,12 +162,13 @@ class ParagraphSetter:
             return None
         line_ends = tuple(ends[index] for index in breaks[:-1])
         last_start = breaks[-2] + 1 if len(breaks) > 1 else 0
-        # a word space or a no-break space (a stretching box)
-        widens = any(item.stretch for item in items[last_start:-3] if not isinstance(item, Penalty))
+        # no word space or no-break space (a stretching box) in the last line: nothing to set apart
+        if not any(item.stretch for item in items[last_start:-3] if not isinstance(item, Penalty)):
+            return SetParagraph(line_ends, None)
         last_line = line_ends[-1][0] if line_ends else 0
         while text[last_line] == " ":
             last_line += 1
-        return SetParagraph(line_ends, last_line if widens else None)
+        return SetParagraph(line_ends, last_line)
 
     def _word_items(self, word: str, emphasis: tuple[bool, ...]) -> tuple[tuple[Item, tuple[int, LineEnd] | None],
                                                                            ...]:
