@@ -1,12 +1,12 @@
 """Full-build time of this checkout against another revision, measured in the same run.
 
-    python bench/compare.py BASE_REV [--head REV] [--texts 612] [--runs 3]
+    python bench/compare.py BASE_REV [--head REV] [--texts 612] [--runs 3] [--omnibus]
 
 Generates the corpus (bench/corpus.py), checks BASE_REV (and --head, else this checkout as it is)
 out in temporary git worktrees, and times
 `make-book build` from scratch for each side, alternating them, with the same Python environment
 (the base's code comes first on PYTHONPATH). Prints the medians and the ratio head / base: a
-refactoring must not make it grow.
+refactoring must not make it grow. `--omnibus`: the book has an `[omnibus]` (three editions).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--head", help="a revision to compare instead of this checkout")
     parser.add_argument("--texts", type=int, default=612)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--omnibus", action="store_true", help="build the omnibus too")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="make-book-compare-"))
     revisions = {"base": options.base} | ({"head": options.head} if options.head else {})
@@ -50,6 +51,9 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(work / side), revision],
                            check=True, capture_output=True)
         manuscript = generate(work / "corpus", texts=options.texts)
+        if options.omnibus:
+            with (manuscript / "book.toml").open("a", encoding="utf-8") as config:
+                config.write("\n[omnibus]\n")
         checkouts = {"base": work / "base", "head": work / "head" if options.head else ROOT}
         for side, checkout in checkouts.items():  # the same texts, each side with its own styles and fonts
             shutil.copytree(manuscript, work / f"project-{side}" / "manuscript")

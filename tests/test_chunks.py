@@ -235,6 +235,51 @@ def test_an_edit_lays_out_only_what_it_changes_and_gives_a_full_builds_bytes(
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+def test_the_omnibus_takes_its_tomes_chunks(whole_and_chunked: dict[str, Path], tmp_path: Path) -> None:
+    # built after its tomes, the omnibus lays out only its own front matter, part titles and index: its
+    # texts' pages are the tomes' chunks (from the cache here; from the tomes' own tasks in one build)
+    from make_book.build import BuildRequest, build
+
+    out = tmp_path / "build"
+    build_quietly(whole_and_chunked["manuscript"], out, editions=("tome-1", "tome-2"))
+    lines: list[str] = []
+    build(BuildRequest(whole_and_chunked["manuscript"], out, editions=("integrale",)), say=lines.append,
+          warn=lines.append)
+    report = next(line for line in lines if line.startswith("integrale:"))
+    assert "4 of 10 chunks laid out" in report, report
+    for name in ("corpus-integrale.pdf", "corpus-integrale.epub"):
+        assert (out / name).read_bytes() == (whole_and_chunked["chunked"] / name).read_bytes(), name
+
+
+def test_an_omnibus_styled_otherwise_than_its_tomes_lays_its_texts_out_itself() -> None:
+    from make_book.chunks import styled_as_its_tomes
+
+    assert styled_as_its_tomes(("body.omnibus section.text h2 { bookmark-level: 2; bookmark-state: closed }",
+                                "/* .omnibus p { color: red } */ p { color: blue }"))
+    assert not styled_as_its_tomes(("body.omnibus h2.text-title { bookmark-level: 2; font-size: 2em }",))
+    assert not styled_as_its_tomes(("@media print { .omnibus p { color: red } }",))
+
+
+def test_an_omnibus_with_bookmarks_its_titles_do_not_give_lays_those_chunks_out_itself(tmp_path: Path) -> None:
+    # the section breaks bookmarked: the titles alone (chunks.bookmark_levels) miss them, so the
+    # omnibus cannot take its tomes' pages with its own outline levels, and lays its texts out itself
+    manuscript = generate(tmp_path, texts=8, seed=5)
+    assert any("***" in path.read_text(encoding="utf-8") for path in manuscript.glob("tome-*/*.txt"))
+    config = manuscript / "book.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[omnibus]\n", encoding="utf-8")
+    with (tmp_path / "styles" / "print.css").open("a", encoding="utf-8") as css:
+        css.write('\nhr.section-break { bookmark-level: 3; bookmark-label: "* * *"; }\n')
+    pdfs = {}
+    for way, chunks in (("whole", "1"), ("chunked", "2")):
+        set_pdf_option(manuscript, "chunks", chunks)
+        build_quietly(manuscript, tmp_path / way, editions=("integrale",), formats=("pdf",))
+        pdfs[way] = tmp_path / way / "corpus-integrale.pdf"
+    with pikepdf.open(pdfs["whole"]) as one, pikepdf.open(pdfs["chunked"]) as joined:
+        outline = _outline(one)
+        assert any(title == "* * *" for _, title, _ in outline) and _outline(joined) == outline
+    assert _pages(pdfs["whole"]) == _pages(pdfs["chunked"])
+
+
 def test_a_rebuild_lays_out_the_edited_chunk_first(whole_and_chunked: dict[str, Path], tmp_path: Path) -> None:
     # the other chunks come from the cache: a rebuild whose edit is in the last chunk would otherwise
     # wait for every earlier chunk to be read back before its own is laid out
@@ -259,7 +304,7 @@ def test_a_rebuild_lays_out_the_edited_chunk_first(whole_and_chunked: dict[str, 
     edition, = editions(assemble(config, (1,)).book, config.editions(names=("tome-1",)), styles)
     submitted = []
 
-    def submit(fn, *args, rank=0):  # noqa: ANN001, ANN202: the workers' submit, run here in turn
+    def submit(fn, *args, rank=0, once=None):  # noqa: ANN001, ANN202: the workers' submit, run here in turn
         submitted.append(args[4].sections if fn.__name__ == "lay_out_chunk" else fn.__name__)
         future = concurrent.futures.Future()
         future.set_result(fn(*args))

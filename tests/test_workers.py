@@ -46,3 +46,12 @@ def test_a_task_that_fails_or_a_broken_pool_reaches_the_caller(one_worker: Worke
     for future in (dying, waiting):
         with pytest.raises(BrokenProcessPool):
             future.result(timeout=30)
+
+
+def test_a_task_two_editions_name_alike_runs_once(one_worker: Workers) -> None:
+    # the omnibus and a tome ask for the same chunk of texts: one layout serves both
+    first = one_worker.submit((0,), started_at, 0.1, once=("chunk", 1))
+    again = one_worker.submit((1,), started_at, 0.1, once=("chunk", 1))
+    other = one_worker.submit((1,), started_at, 0, once=("chunk", 2))
+    assert again is first
+    assert first.result(timeout=30) < other.result(timeout=30)

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,8 +191,9 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
             def render(edition: Edition) -> RenderedEdition:
                 order = editions.index(edition)  # the editions in order, each as soon as it can be
 
-                def submit(fn: Callable, *args: object, rank: int = 0) -> concurrent.futures.Future:
-                    return workers_by_rank.submit((order, rank), fn, *args)
+                def submit(fn: Callable, *args: object, rank: int = 0, once: Hashable | None = None
+                           ) -> concurrent.futures.Future:
+                    return workers_by_rank.submit((order, rank), fn, *args, once=once)
 
                 stem = f"{slug}-{edition.name}"
                 chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,

@@ -1,10 +1,12 @@
 """A tome's print layout spread over the worker processes: its chunks (chunks.py) laid out at once,
 then what needs their page counts (the TOC's and the index's numbers, the folio sheets), then the join
-(join.py), in a worker too. `submit(fn, *args, rank=0)`: the worker processes' (workers.py): within an
-edition, a higher rank waits behind a lower one; an edition's tasks come before the next one's."""
+(join.py), in a worker too. `submit(fn, *args, rank=0, once=None)`: the worker processes' (workers.py):
+within an edition, a higher rank waits behind a lower one; an edition's tasks come before the next
+one's; a task named `once` by two editions runs once."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -22,11 +24,14 @@ from make_book.chunks import (
     FolioSheet,
     LaidChunk,
     blank_verso,
+    bookmark_levels,
     chunkable,
     folio_sheet,
     folio_sheets_of,
     lay_out_chunk,
     plan_chunks,
+    styled_as_its_tomes,
+    texts_edition,
 )
 from make_book.errors import MakeBookError
 from make_book.join import anchor_pages, first_pages
@@ -89,10 +94,29 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     # turn): the others are most likely cached, and an edit's rebuild waits for its own chunk.
     edited = {chunk for chunk in chunks if last_texts.get(_first(chunk)) != texts[_first(chunk)]}
 
+    # A chunk of texts is laid out as its tome's: the omnibus takes it from the tome's task in the same
+    # build, or from the cache, with its own bookmark levels (print.css nests the texts under their tome).
+    as_tomes = not edition.is_omnibus or styled_as_its_tomes(stylesheet_texts(styles, ""))
+
     def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool]) -> dict[Chunk, LaidChunk]:
-        return _wait({chunk: submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir,
-                                    with_pdf(chunk))
-                      for chunk in sorted(which, key=lambda chunk: chunk not in edited)})
+        asked = {chunk: ask(chunk, with_pdf(chunk)) for chunk in sorted(which, key=lambda chunk: chunk not in edited)}
+        return {chunk: take(chunk, with_pdf(chunk), *futures) for chunk, futures in asked.items()}
+
+    def ask(chunk: Chunk, pdf: bool) -> tuple[Future, Future | None]:
+        tome = texts_edition(edition, chunk) if as_tomes else None
+        if tome is None:
+            return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf), None
+        laid = submit(lay_out_chunk, tome, styles, setup, timestamp, chunk, {}, cache_dir, pdf,
+                      once=("chunk", setup, chunk, pdf))
+        return laid, submit(bookmark_levels, edition, styles, setup, timestamp, chunk) if edition.is_omnibus else None
+
+    def take(chunk: Chunk, pdf: bool, laid: Future, levels: Future | None) -> LaidChunk:
+        if levels is None:
+            return laid.result()
+        if len(levels.result()) == len(laid.result().bookmark_levels):
+            return dataclasses.replace(laid.result(), bookmark_levels=levels.result())
+        # bookmarks that the titles alone do not give (a stylesheet's on paragraphs): laid out in the omnibus
+        return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf).result()
 
     laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
                        lambda chunk: write_pdf and (known or FRONT not in chunk.sections))
@@ -100,7 +124,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     sheets = _FolioSheets(submit, edition, styles, setup, cache_dir) if write_pdf else None
     if sheets:
         sheets.ask([laid[chunk] for chunk in chunks if chunk in laid])
-        blank = submit(blank_verso, edition.meta.language, styles, setup, cache_dir, rank=1)
+        blank = submit(blank_verso, edition.meta.language, styles, setup, cache_dir, rank=1, once=("blank", setup))
     # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
     # it was laid out with are the ones it gives (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
@@ -148,7 +172,7 @@ class _FolioSheets:
     def __init__(self, submit: Submit, edition: Edition, styles: Styles, setup: PageSetup,
                  cache_dir: Path | None) -> None:
         self.lay_out = lambda name, first: submit(folio_sheet, edition.meta.language, styles, setup, name, first,
-                                                  cache_dir, rank=1)
+                                                  cache_dir, rank=1, once=("folios", setup, name, first))
         self.asked: dict[tuple[str, int], Future] = {}
 
     def ask(self, laid: list[LaidChunk] | tuple[LaidChunk, ...]) -> list[tuple[str, int]]:
@@ -162,10 +186,6 @@ class _FolioSheets:
 
     def of(self, laid: tuple[LaidChunk, ...]) -> tuple[FolioSheet, ...]:
         return tuple(self.asked[sheet].result() for sheet in self.ask(laid))
-
-
-def _wait(futures: dict) -> dict:
-    return {chunk: future.result() for chunk, future in futures.items()}
 
 
 def _remembered(cache_dir: Path | None, name: str) -> tuple[dict[str, int], dict[str, str]]:

@@ -63,6 +63,10 @@ _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 # What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
 # (each chunk has a first page), and a sibling selector reaching a section from the one before it.
 _ACROSS_CHUNKS = re.compile(r"@page[^{]*:(?:first|nth\()|[~+]\s*(?:section|\.text|\.part|\.contributors)\b")
+# The rules that style the omnibus otherwise than its tomes: their declarations.
+_OMNIBUS_RULES = re.compile(r"omnibus[^{}]*\{([^{}]*)\}")
+_PROPERTY_NAMES = re.compile(r"(?:^|;)\s*([-\w]+)\s*:")
+_UNBROKEN = "* { break-before: auto !important; break-after: auto !important; page: auto !important; }"
 
 
 @dataclass(frozen=True)
@@ -120,26 +124,48 @@ def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
 
 
 def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
-    """The front matter, then the texts in runs of as many texts each (a part title goes with the
-    text after it), then the index. Runs of `count` chunks; 0: runs of a power of two texts, the one
-    nearest to PAGES_PER_CHUNK pages. The cuts depend on the number of texts only (and, through the
-    power of two, hardly on their length): an edit moves no cut, so its chunk alone is laid out again
-    and the build is the one a build from nothing gives."""
-    texts = edition.texts
-    if count:
-        per_chunk = math.ceil(len(texts) / count)
-    else:
-        characters = sum(len(block.plain) for placed in texts for block in placed.text.paragraphs)
-        pages_per_text = characters / max(1, len(texts)) / CHARACTERS_PER_PAGE + 1  # a recto each
-        per_chunk = 2 ** max(0, round(math.log2(PAGES_PER_CHUNK / pages_per_text)))
-    first_of_part = {tome.texts[0].anchor: part_anchor(tome) for tome in edition.tomes
-                     if edition.is_omnibus and tome.texts}
-    runs = [tuple(anchor for placed in texts[start:start + per_chunk]
-                  for anchor in ((first_of_part[placed.anchor],) if placed.anchor in first_of_part else ())
-                  + (placed.anchor,))
-            for start in range(0, len(texts), per_chunk)]
+    """The front matter, then each tome's texts in runs of as many texts each (in the omnibus, after
+    the tome's part title, a chunk of its own), then the index. Runs of `count` chunks a tome; 0: runs
+    of a power of two texts, the one nearest to PAGES_PER_CHUNK pages. The cuts depend on the tome's
+    texts only (and, through the power of two, hardly on their length): an edit moves no cut, so its
+    chunk alone is laid out again and the build is the one a build from nothing gives; and the omnibus
+    cuts each tome where the tome's own edition does, so that it takes the tome's chunks."""
+    runs: list[tuple[str, ...]] = []
+    for tome in edition.tomes:
+        texts = tome.texts
+        if count:
+            per_chunk = math.ceil(len(texts) / count)
+        else:
+            characters = sum(len(block.plain) for placed in texts for block in placed.text.paragraphs)
+            pages_per_text = characters / max(1, len(texts)) / CHARACTERS_PER_PAGE + 1  # a recto each
+            per_chunk = 2 ** max(0, round(math.log2(PAGES_PER_CHUNK / pages_per_text)))
+        runs += [(part_anchor(tome),)] if edition.is_omnibus else []
+        runs += [tuple(placed.anchor for placed in texts[start:start + per_chunk])
+                 for start in range(0, len(texts), per_chunk)]
     back = (Chunk(BACK),) if edition.contributors else ()
     return (Chunk((FRONT,)),) + tuple(Chunk(run) for run in runs) + back
+
+
+def texts_edition(edition: Edition, chunk: Chunk) -> Edition | None:
+    """What a chunk of texts is laid out from: their tome, as its own edition would give it, whichever
+    edition the chunk is part of (its file's name and identifier are not in a chunk's pages, and the
+    join takes them from the front matter's chunk). So the omnibus takes its tomes' chunks, from the
+    same build's task or the cache. None for a chunk of anything else (front matter, part, index)."""
+    sections = set(chunk.sections)
+    tome = next((tome for tome in edition.tomes if sections <= {placed.anchor for placed in tome.texts}), None)
+    if tome is None:
+        return None
+    return dataclasses.replace(edition, name=f"tome-{tome.number}", title=tome.config.title, number=tome.number,
+                               identifier="", isbn="", cover=None, tomes=(tome,))
+
+
+def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
+    """Whether the omnibus's texts are laid out as in their tomes: no rule for the omnibus (`.omnibus`)
+    but bookmarks (print.css nests its texts' under their tome's). Else the omnibus lays its texts out
+    itself."""
+    css = "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)
+    return all(all(name.strip().startswith("bookmark-") for name in _PROPERTY_NAMES.findall(declarations))
+               for declarations in _OMNIBUS_RULES.findall(css))
 
 
 def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
@@ -219,6 +245,22 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key)
     _store(cache_dir, key, laid)
     return laid
+
+
+def bookmark_levels(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime,
+                    chunk: Chunk) -> tuple[int, ...]:
+    """The levels of a chunk's bookmarks in `edition` (the omnibus, whose texts' pages are their tome's
+    chunks, `texts_edition`), in order: its texts laid out with their titles only, as the omnibus gives
+    them (in a worker process; a hundredth of the texts' layout)."""
+    sections = frozenset(chunk.sections)
+    tomes = tuple(dataclasses.replace(tome, texts=tuple(
+        dataclasses.replace(placed, text=dataclasses.replace(placed.text, blocks=()))
+        for placed in tome.texts if placed.anchor in sections)) for tome in edition.tomes)
+    html = print_html(dataclasses.replace(edition, tomes=tomes), timestamp, sections=sections)
+    # no page breaks: a page per title and a blank one would be most of the work (a break moves no bookmark)
+    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk) + (_UNBROKEN,)
+    layout = lay_out(html, styles, setup, sheets)
+    return tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
 
 
 _FRAMES: dict[tuple[str, PageSetup], Frame] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
@@ -23,12 +23,18 @@ class Workers:
         self._waiting: list[tuple[tuple, int, Callable, tuple, Future]] = []  # a heap
         self._order = itertools.count()  # equal ranks: first come, first served
         self._lock = threading.Lock()
+        self._named: dict[Hashable, Future] = {}
 
-    def submit(self, rank: tuple, fn: Callable, *args: Any) -> Future:
-        """`fn(*args)` in a worker, before every waiting task of a higher rank."""
-        future: Future = Future()
+    def submit(self, rank: tuple, fn: Callable, *args: Any, once: Hashable | None = None) -> Future:
+        """`fn(*args)` in a worker, before every waiting task of a higher rank. `once`: the task's name,
+        for a task two editions share (a tome's chunk in the omnibus): asked again, it runs once."""
         with self._lock:
+            if once is not None and once in self._named:
+                return self._named[once]
+            future: Future = Future()
             heapq.heappush(self._waiting, (rank, next(self._order), fn, args, future))
+            if once is not None:
+                self._named[once] = future
         self._dispatch()
         return future
 
