@@ -32,6 +32,7 @@ from make_book.chunks import (
     plan_chunks,
     styled_as_its_tomes,
     texts_edition,
+    titles_of,
 )
 from make_book.errors import MakeBookError
 from make_book.join import anchor_pages, first_pages
@@ -108,7 +109,9 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
             return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf), None
         laid = submit(lay_out_chunk, tome, styles, setup, timestamp, chunk, {}, cache_dir, pdf,
                       once=("chunk", setup, chunk, pdf))
-        return laid, submit(bookmark_levels, edition, styles, setup, timestamp, chunk) if edition.is_omnibus else None
+        if not edition.is_omnibus:
+            return laid, None
+        return laid, submit(bookmark_levels, titles_of(edition, chunk), styles, setup, timestamp, chunk)
 
     def take(chunk: Chunk, pdf: bool, laid: Future, levels: Future | None) -> LaidChunk:
         if levels is None:

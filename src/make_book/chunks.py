@@ -150,13 +150,24 @@ def texts_edition(edition: Edition, chunk: Chunk) -> Edition | None:
     """What a chunk of texts is laid out from: their tome, as its own edition would give it, whichever
     edition the chunk is part of (its file's name and identifier are not in a chunk's pages, and the
     join takes them from the front matter's chunk). So the omnibus takes its tomes' chunks, from the
-    same build's task or the cache. None for a chunk of anything else (front matter, part, index)."""
+    same build's task or the cache. With the chunk's texts alone: all a worker is sent. None for a
+    chunk of anything else (front matter, part, index)."""
     sections = set(chunk.sections)
     tome = next((tome for tome in edition.tomes if sections <= {placed.anchor for placed in tome.texts}), None)
     if tome is None:
         return None
+    texts = tuple(placed for placed in tome.texts if placed.anchor in sections)
     return dataclasses.replace(edition, name=f"tome-{tome.number}", title=tome.config.title, number=tome.number,
-                               identifier="", isbn="", cover=None, tomes=(tome,))
+                               identifier="", isbn="", cover=None, tomes=(dataclasses.replace(tome, texts=texts),))
+
+
+def titles_of(edition: Edition, chunk: Chunk) -> Edition:
+    """The edition with only this chunk's texts, and of them their titles (no paragraph): what
+    `bookmark_levels` lays out, and all a worker is sent of it."""
+    sections = frozenset(chunk.sections)
+    return dataclasses.replace(edition, tomes=tuple(dataclasses.replace(tome, texts=tuple(
+        dataclasses.replace(placed, text=dataclasses.replace(placed.text, blocks=()))
+        for placed in tome.texts if placed.anchor in sections)) for tome in edition.tomes))
 
 
 def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
@@ -247,18 +258,14 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
     return laid
 
 
-def bookmark_levels(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime,
+def bookmark_levels(titles: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime,
                     chunk: Chunk) -> tuple[int, ...]:
-    """The levels of a chunk's bookmarks in `edition` (the omnibus, whose texts' pages are their tome's
-    chunks, `texts_edition`), in order: its texts laid out with their titles only, as the omnibus gives
-    them (in a worker process; a hundredth of the texts' layout)."""
-    sections = frozenset(chunk.sections)
-    tomes = tuple(dataclasses.replace(tome, texts=tuple(
-        dataclasses.replace(placed, text=dataclasses.replace(placed.text, blocks=()))
-        for placed in tome.texts if placed.anchor in sections)) for tome in edition.tomes)
-    html = print_html(dataclasses.replace(edition, tomes=tomes), timestamp, sections=sections)
+    """The levels of a chunk's bookmarks in an edition (the omnibus, whose texts' pages are their tome's
+    chunks, `texts_edition`), in order: `titles` (`titles_of`) laid out, as that edition gives them (in
+    a worker process; a hundredth of the texts' layout)."""
+    html = print_html(titles, timestamp, sections=frozenset(chunk.sections))
     # no page breaks: a page per title and a blank one would be most of the work (a break moves no bookmark)
-    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk) + (_UNBROKEN,)
+    sheets = chunk_stylesheets(stylesheet_texts(styles, html), titles, chunk) + (_UNBROKEN,)
     layout = lay_out(html, styles, setup, sheets)
     return tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
 
