@@ -32,6 +32,7 @@ import lxml.html
 from weasyprint.formatting_structure.boxes import MarginBox
 
 from make_book.book_html import print_html
+from make_book.config import tome_edition_name
 from make_book.errors import Diagnostic
 from make_book.layout import (
     PageSetup,
@@ -157,8 +158,9 @@ def texts_edition(edition: Edition, chunk: Chunk) -> Edition | None:
     if tome is None:
         return None
     texts = tuple(placed for placed in tome.texts if placed.anchor in sections)
-    return dataclasses.replace(edition, name=f"tome-{tome.number}", title=tome.config.title, number=tome.number,
-                               identifier="", isbn="", cover=None, tomes=(dataclasses.replace(tome, texts=texts),))
+    return dataclasses.replace(edition, name=tome_edition_name(tome.number), title=tome.config.title,
+                               number=tome.number, identifier="", isbn="", cover=None,
+                               tomes=(dataclasses.replace(tome, texts=texts),))
 
 
 def titles_of(edition: Edition, chunk: Chunk) -> Edition:
@@ -262,7 +264,7 @@ def bookmark_levels(titles: Edition, styles: Styles, setup: PageSetup, timestamp
                     chunk: Chunk) -> tuple[int, ...]:
     """The levels of a chunk's bookmarks in an edition (the omnibus, whose texts' pages are their tome's
     chunks, `texts_edition`), in order: `titles` (`titles_of`) laid out, as that edition gives them (in
-    a worker process; a hundredth of the texts' layout)."""
+    a worker process; 0.2 s for 32 texts whose layout takes 3 to 4 s)."""
     html = print_html(titles, timestamp, sections=frozenset(chunk.sections))
     # no page breaks: a page per title and a blank one would be most of the work (a break moves no bookmark)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), titles, chunk) + (_UNBROKEN,)
