@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
+import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from make_book.errors import Diagnostic, MakeBookError
@@ -150,20 +151,19 @@ def check_coverage(edition: Edition, styles: Styles) -> tuple[Diagnostic, ...]:
 
 
 def subset_font(data: bytes, characters: str, face: FontFace) -> bytes:
-    """The font reduced to `characters`, its name table saying the family the CSS gives it (Calibre
-    warns when the two differ; the OFL wants a modified font renamed anyway)."""
-    from fontTools import subset  # a tenth of a second to import: a rebuild with nothing to do needs none
-
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.drop_tables += ["FFTM"]         # FontForge timestamps: not needed, and not subsettable
+    """The font reduced to `characters` (and what its layout features reach from them: ligatures,
+    small capitals), every feature, name and table kept, its name table saying the family the CSS
+    gives it (Calibre warns when the two differ; the OFL wants a modified font renamed anyway).
+    HarfBuzz's subsetter: fontTools' gave the same glyphs, outlines, widths and features in 20 to 40
+    times the time (1 s of a tome's 1.3 s EPUB)."""
+    subset = hb.SubsetInput()
+    subset.keep_everything()  # then only the characters': the .notdef outline, features, names, tables
+    subset.unicode_set.clear()
+    subset.unicode_set.update(map(ord, characters))
+    subset.glyph_set.clear()
+    subset.drop_table_tag_set.add(int.from_bytes(b"FFTM", "big"))  # FontForge timestamps: not needed
     # Keep head.modified (reproducible output); the bounding boxes of the full font still hold.
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
+    font = TTFont(io.BytesIO(hb.subset(hb.Face(data), subset).blob.data), recalcTimestamp=False, recalcBBoxes=False)
     _rename(font, face)
     out = io.BytesIO()
     font.save(out)
