@@ -109,7 +109,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
             return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf), None
         laid = submit(lay_out_chunk, tome, styles, setup, timestamp, chunk, {}, cache_dir, pdf,
                       once=("chunk", setup, chunk, pdf))
-        if not edition.is_omnibus:
+        if not edition.is_omnibus or not pdf:  # bookmarks are the PDF's alone
             return laid, None
         return laid, submit(bookmark_levels, titles_of(edition, chunk), styles, setup, timestamp, chunk)
 
