@@ -333,5 +333,10 @@ def test_a_stylesheet_the_join_cannot_follow_lays_the_tome_out_whole() -> None:
     assert chunkable(("header + p, hr.section-break + p { text-indent: 0; } @page :left { margin: 1cm; }",), reader)
     assert not chunkable(("@page :first { margin-top: 5cm; }",), reader)
     assert not chunkable(("@page chapter:nth(1) { margin-top: 5cm; }",), reader)
+    # a box beside the folio, in its row, is laid out otherwise without it (a chunk has no folio)
+    assert not chunkable(("@page { @bottom-center { content: counter(page) } @bottom-left { content: \"x\" } }",),
+                         reader)
+    assert chunkable(("@page { @bottom-center { content: counter(page) } @top-left { content: \"x\" } }",
+                      "@page :blank { @bottom-left { content: none; } @bottom-center { content: none } }"), reader)
     assert not chunkable(("section.part ~ section.text h2 { bookmark-level: 2; }",), reader)
     assert not chunkable((".text + .text { break-before: auto; }",), reader)

@@ -69,7 +69,8 @@ def chunk_count(edition: Edition, styles: Styles) -> tuple[int, str]:
     if not chunkable(stylesheet_texts(styles, ""), PageSetup.for_reader(edition.pdf)):
         return 1, ("laid out whole: texts start on any page, or the stylesheets use what a chunk cannot follow: "
                    "page numbers other than `content: counter(page)` and `target-counter(attr(href), page)`, "
-                   "an `@page :first` or `:nth()` rule, a sibling selector between sections (see print.css)")
+                   "a margin box beside the folio, an `@page :first` or `:nth()` rule, a sibling selector between "
+                   "sections (see print.css)")
     return count, ""
 
 

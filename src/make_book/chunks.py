@@ -64,6 +64,10 @@ _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 # What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
 # (each chunk has a first page), and a sibling selector reaching a section from the one before it.
 _ACROSS_CHUNKS = re.compile(r"@page[^{]*:(?:first|nth\()|[~+]\s*(?:section|\.text|\.part|\.contributors)\b")
+# The margin boxes (`@bottom-center { … }`: side, place, declarations): a box beside the folio, in its
+# row, is laid out one width or another as the folio is there (one layout) or not (a chunk, a sheet).
+_MARGIN_BOX = re.compile(r"@(top|bottom|left|right)-(?:left|center|right|top|middle|bottom)\s*\{([^{}]*)\}")
+_SOME_CONTENT = re.compile(r"content\s*:(?!\s*(?:none|normal)\s*(?:[;!]|$))")
 # The rules that style the omnibus otherwise than its tomes: their declarations.
 _OMNIBUS_RULES = re.compile(r"omnibus[^{}]*\{([^{}]*)\}")
 _PROPERTY_NAMES = re.compile(r"(?:^|;)\s*([-\w]+)\s*:")
@@ -116,12 +120,18 @@ class LaidChunk:
 
 def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
     """Whether the join can be exact with these stylesheets: texts start on rectos, page numbers are
-    only folios (`content: counter(page)`) and link targets' pages, no page rule depends on the page's
-    place in the document (`:first`, `:nth()`) and no sibling selector reaches from section to section."""
+    only folios (`content: counter(page)`) and link targets' pages, alone in their row of margin boxes,
+    no page rule depends on the page's place in the document (`:first`, `:nth()`) and no sibling
+    selector reaches from section to section."""
     if setup.text_start != "recto":
         return False
     css = "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)
-    return not _PAGE_COUNTERS.search(_TARGET_PAGE.sub("", _FOLIO.sub("", css))) and not _ACROSS_CHUNKS.search(css)
+    boxes = [(side, declarations + ";") for side, declarations in _MARGIN_BOX.findall(css)]
+    folio_rows = {side for side, declarations in boxes if _FOLIO.search(declarations)}
+    beside_a_folio = any(side in folio_rows and not _FOLIO.search(declarations) and _SOME_CONTENT.search(declarations)
+                         for side, declarations in boxes)
+    return not (_PAGE_COUNTERS.search(_TARGET_PAGE.sub("", _FOLIO.sub("", css))) or _ACROSS_CHUNKS.search(css)
+                or beside_a_folio)
 
 
 def plan_chunks(edition: Edition, count: int = 0) -> tuple[Chunk, ...]:
