@@ -146,19 +146,26 @@ def test_the_joined_pdf_is_the_one_layout_of_the_whole_tome(whole_and_chunked: d
     assert [line for line in drawn.stderr.splitlines() if "ICC" not in line] == []
 
 
-@pytest.mark.parametrize("edition", ["corpus-tome-1", "corpus-integrale"])
-def test_the_printers_pdf_in_chunks_is_the_one_layout_of_the_whole_tome(tmp_path: Path, edition: str) -> None:
-    # bleed and crop marks on every page, the blank versos the join adds among them; folios drawn once;
-    # the omnibus's printer's PDF built beside tome 1's takes its chunks too
-    manuscript = generate(tmp_path, texts=12, seed=5)
+@pytest.fixture(scope="module")
+def printers_whole_and_chunked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The printer's PDFs of tome 1 and of the omnibus built beside it (taking its chunks), whole and in
+    chunks: `whole/` and `chunked/`."""
+    base = tmp_path_factory.mktemp("printers")
+    manuscript = generate(base, texts=12, seed=5)
     config = manuscript / "book.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[omnibus]\n", encoding="utf-8")
     set_pdf_option(manuscript, "print_variant", "true")
-    pdfs = {}
     for way, chunks in (("whole", "1"), ("chunked", "3")):
         set_pdf_option(manuscript, "chunks", chunks)
-        build_quietly(manuscript, tmp_path / way, editions=("tome-1", "integrale"), formats=("pdf",))
-        pdfs[way] = tmp_path / way / f"{edition}-print.pdf"
+        build_quietly(manuscript, base / way, editions=("tome-1", "integrale"), formats=("pdf",))
+    return base
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_printers_pdf_in_chunks_is_the_one_layout_of_the_whole_tome(printers_whole_and_chunked: Path,
+                                                                        tmp_path: Path, edition: str) -> None:
+    # bleed and crop marks on every page, the blank versos the join adds among them; folios drawn once
+    pdfs = {way: printers_whole_and_chunked / way / f"{edition}-print.pdf" for way in ("whole", "chunked")}
     pages = _pages(pdfs["whole"])
     assert pages == _pages(pdfs["chunked"]) and [] in pages  # a blank verso at least
     with pikepdf.open(pdfs["whole"]) as one, pikepdf.open(pdfs["chunked"]) as joined:

@@ -102,7 +102,8 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
 
     def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool]) -> dict[Chunk, LaidChunk]:
         asked = {chunk: ask(chunk, with_pdf(chunk)) for chunk in sorted(which, key=lambda chunk: chunk not in edited)}
-        return {chunk: take(chunk, with_pdf(chunk), *futures) for chunk, futures in asked.items()}
+        taken = {chunk: take(chunk, with_pdf(chunk), *futures) for chunk, futures in asked.items()}
+        return {chunk: got.result() if isinstance(got, Future) else got for chunk, got in taken.items()}
 
     def ask(chunk: Chunk, pdf: bool) -> tuple[Future, Future | None]:
         tome = texts_edition(edition, chunk) if as_tomes else None
@@ -114,13 +115,15 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
             return laid, None
         return laid, submit(bookmark_levels, titles_of(edition, chunk), styles, setup, timestamp, chunk)
 
-    def take(chunk: Chunk, pdf: bool, laid: Future, levels: Future | None) -> LaidChunk:
+    def take(chunk: Chunk, pdf: bool, laid: Future, levels: Future | None) -> LaidChunk | Future:
+        """The chunk laid out, or the task laying it out again (all of them asked before any is waited for)."""
         if levels is None:
             return laid.result()
-        if len(levels.result()) == len(laid.result().bookmark_levels):
-            return dataclasses.replace(laid.result(), bookmark_levels=levels.result())
+        tomes, own = laid.result(), levels.result()
+        if len(own) == len(tomes.bookmark_levels):
+            return dataclasses.replace(tomes, bookmark_levels=own)
         # bookmarks that the titles alone do not give (a stylesheet's on paragraphs): laid out in the omnibus
-        return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf).result()
+        return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf)
 
     laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
                        lambda chunk: write_pdf and (known or FRONT not in chunk.sections))

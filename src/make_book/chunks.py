@@ -163,23 +163,22 @@ def texts_edition(edition: Edition, chunk: Chunk) -> Edition | None:
     join takes them from the front matter's chunk). So the omnibus takes its tomes' chunks, from the
     same build's task or the cache. With the chunk's texts alone: all a worker is sent. None for a
     chunk of anything else (front matter, part, index)."""
-    sections = set(chunk.sections)
+    sections = frozenset(chunk.sections)
     tome = next((tome for tome in edition.tomes if sections <= {placed.anchor for placed in tome.texts}), None)
     if tome is None:
         return None
-    texts = tuple(placed for placed in tome.texts if placed.anchor in sections)
-    return dataclasses.replace(edition, name=tome_edition_name(tome.number), title=tome.config.title,
-                               number=tome.number, identifier="", isbn="", cover=None,
-                               tomes=(dataclasses.replace(tome, texts=texts),))
+    return _within(dataclasses.replace(edition, name=tome_edition_name(tome.number), title=tome.config.title,
+                                       number=tome.number, identifier="", isbn="", cover=None, tomes=(tome,)),
+                   sections)
 
 
 def titles_of(edition: Edition, chunk: Chunk) -> Edition:
     """The edition with only this chunk's texts, and of them their titles (no paragraph): what
     `bookmark_levels` lays out, and all a worker is sent of it."""
-    sections = frozenset(chunk.sections)
-    return dataclasses.replace(edition, tomes=tuple(dataclasses.replace(tome, texts=tuple(
-        dataclasses.replace(placed, text=dataclasses.replace(placed.text, blocks=()))
-        for placed in tome.texts if placed.anchor in sections)) for tome in edition.tomes))
+    within = _within(edition, frozenset(chunk.sections))
+    return dataclasses.replace(within, tomes=tuple(dataclasses.replace(tome, texts=tuple(
+        dataclasses.replace(placed, text=dataclasses.replace(placed.text, blocks=())) for placed in tome.texts))
+        for tome in within.tomes))
 
 
 def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
