@@ -19,7 +19,7 @@ from make_book.linebreak import Box, Glue, Penalty, Settings, break_lines
 from make_book.measure import FaceMetrics
 from make_book.model import Paragraph, Span
 from make_book.styles import read_styles
-from make_book.typeset import HYPHEN, ParagraphSetter, hyphenator, word_cuts
+from make_book.typeset import HYPHEN, SAFETY, ParagraphSetter, hyphenator, word_cuts
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate, set_pdf_option  # noqa: E402
@@ -48,15 +48,16 @@ def lines_of(paragraph: Paragraph, ends: tuple) -> list[tuple[str, list[tuple[st
     return [("".join(text for text, _ in runs), runs, hyphen) for runs, hyphen in pieces]
 
 
-def narrowest(runs: list[tuple[str, bool]], hyphen: bool) -> float:
-    """A line's width with its word spaces shrunk as far as the stylesheet lets them, as WeasyPrint
-    sets it before justifying: what must fit the measure."""
+def set_width(runs: list[tuple[str, bool]], hyphen: bool, tight: bool) -> float:
+    """A line's width as WeasyPrint sets it before justifying: its word spaces shrunk as far as the
+    stylesheet lets them on a tight line (`p.set .tight`), at their natural width on the others."""
     runs = list(runs)
     while runs and runs[0][0].startswith(" "):  # a line's leading space is dropped
         runs[0] = (runs[0][0][1:], runs[0][1])
     width = sum(FACES[italic].width(text) for text, italic in runs if text)
     spaces = sum(text.count(" ") + text.count("\u00a0") for text, _ in runs)
-    return width + spaces * FRAME.word_spacing + (FACES[runs[-1][1]].width(HYPHEN) if hyphen else 0)
+    spacing = FRAME.tight_word_spacing if tight else FRAME.word_spacing
+    return width + spaces * spacing + (FACES[runs[-1][1]].width(HYPHEN) if hyphen else 0)
 
 
 @st.composite
@@ -85,9 +86,14 @@ def test_lines_fit_the_measure_break_only_where_allowed_and_are_deterministic(pa
             assert text[offset] == " " or text[offset - 1] == "-", text[offset - 5:offset + 5]
     set_lines = lines_of(paragraph, ends)
     assert "".join(line for line, _, _ in set_lines) == text  # nothing added or lost
+    starts = [0] + [offset + len(text[offset:]) - len(text[offset:].lstrip(" ")) for offset, _ in ends]
+    tight = [start in lines.tight for start in starts]
+    assert lines.last_tight == tight[-1] or lines.last_line is None
     for number, (line, runs, hyphen) in enumerate(set_lines):
         available = FRAME.width - (indent if number == 0 else 0)
-        assert narrowest(runs, hyphen) <= available, line
+        assert set_width(runs, hyphen, tight[number]) <= available, line
+        if tight[number]:  # only a line too long at its natural spacing is set tight
+            assert set_width(runs, hyphen, False) > available - SAFETY - 0.01, line
     # the last line is set apart from its first letter, where there is a space in it to widen
     last_text = set_lines[-1][0].lstrip(" ")
     if " " in last_text or "\u00a0" in last_text:

@@ -8,7 +8,7 @@ import gc
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import BlockBox, LineBox, TextBox
+from weasyprint.formatting_structure.boxes import BlockBox, InlineBox, LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration, font_features
 from weasyprint.text.line_break import create_layout, line_size
 
@@ -142,7 +142,8 @@ def _one_run(repetitions: tuple) -> TextBox | None:
 
 # One text with the three kinds of paragraph: what the line breaker needs to know of the stylesheets.
 _PROBE = ('<html lang="fr"><body><section class="text"><header><h2 class="text-title">T</h2></header>'
-          '<p class="set" {0}="opening">x</p><p class="set" {0}="following">x</p><hr class="section-break"/>'
+          '<p class="set" {0}="opening">x</p><p class="set" {0}="following">x <span class="tight">x</span></p>'
+          '<hr class="section-break"/>'
           '<p class="set" {0}="after-break">x</p></section></body></html>').format(PRINT_PARAGRAPH_ATTRIBUTE)
 
 
@@ -153,6 +154,7 @@ def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
     found = {_paragraph(box): box for box in document.pages[-1]._page_box.descendants() if _paragraph(box)}
     following = found["following"]
     style = following.style
+    tight = next(box for box in following.descendants() if isinstance(box, InlineBox))  # its .tight span
     # The OpenType features WeasyPrint asks Pango for, from the same properties, so that HarfBuzz
     # shapes the words as the page will.
     features = font_features(*(style[name] for name in (
@@ -160,6 +162,7 @@ def paragraph_frame(styles: Styles, setup: PageSetup) -> Frame:
         "font_variant_numeric", "font_variant_alternates", "font_variant_east_asian", "font_feature_settings")))
     letter_spacing = style["letter_spacing"]
     return Frame(width=following.width, font_size=style["font_size"], word_spacing=style["word_spacing"],
+                 tight_word_spacing=tight.style["word_spacing"],
                  features=tuple(sorted(features.items())),
                  letter_spacing=0.0 if letter_spacing == "normal" else float(letter_spacing),
                  indent=_pixels(style["text_indent"], following.width),

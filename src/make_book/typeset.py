@@ -5,6 +5,7 @@ text; the print HTML ends lines there (book_html.py). The EPUB reflows and keeps
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ class Frame:
 
     width: float
     font_size: float
-    word_spacing: float       # negative: how far a word space may shrink
+    word_spacing: float        # added to every word space of a set paragraph (print.css: none)
+    tight_word_spacing: float  # a tight line's instead: how far its spaces may shrink (print.css)
     indent: float             # a paragraph after a paragraph
     indent_opening: float     # the first paragraph of a text, after its header
     indent_after_break: float  # the first paragraph after a section break
@@ -47,6 +49,18 @@ class LineEnd:
 
     hyphen: bool
     emphasis: bool = False
+    tight: bool = False  # the line it ends is tight: its TightLine closes here
+
+
+@dataclass(frozen=True)
+class TightLine:
+    """Where a tight line's text begins (after the spaces its break leaves): its spaces are shrunk
+    (print.css `p.set .tight`). Only those lines are: WeasyPrint gives every space of a text with word
+    spacing an attribute of its own, which cuts Pango's runs there and costs a sixth of a chunk's layout
+    and writing; a justified line's spaces come out the same either way (justification adds back what
+    the word spacing takes)."""
+
+    starts_tight: bool = True  # what the template knows it by
 
 
 @dataclass(frozen=True)
@@ -64,11 +78,15 @@ class SetParagraph:
 
     ends: tuple[tuple[int, LineEnd], ...]
     last_line: int | None  # None: the last line has no space to widen
+    tight: tuple[int, ...] = ()  # where each tight line's text begins
+    last_tight: bool = False  # the last line is one of them: its TightLine closes with the paragraph
 
     @property
-    def marks(self) -> tuple[tuple[int, LineEnd | LastLine], ...]:
-        """The line ends, and the last line's start, as marks in the paragraph's text (model.py)."""
-        return self.ends + (((self.last_line, LastLine()),) if self.last_line is not None else ())
+    def marks(self) -> tuple[tuple[int, LineEnd | LastLine | TightLine], ...]:
+        """The line ends, the last line's start and the tight lines' starts, as marks in the paragraph's
+        text (model.py); at one place, the last line's span opens before a tight line's."""
+        last = ((self.last_line, LastLine()),) if self.last_line is not None else ()
+        return self.ends + last + tuple((start, TightLine()) for start in self.tight)
 
 
 @dataclass(frozen=True)
@@ -124,8 +142,8 @@ class ParagraphSetter:
                                            dict(frame.features)) for italic in (False, True)}
         self._frame, self._settings = frame, settings
         space = self._faces[False].width(" ")
-        self._shrink = max(0.0, -frame.word_spacing)
-        self._space = Glue(space, space * settings.space_stretch, self._shrink)
+        self._shrink = max(0.0, frame.word_spacing - frame.tight_word_spacing)
+        self._space = Glue(space + frame.word_spacing, space * settings.space_stretch, self._shrink)
         self._hyphenate = hyphenator(settings).positions
         self._words: dict[tuple[str, tuple[bool, ...]], tuple] = {}  # a plain dict: see measure.py
 
@@ -160,15 +178,16 @@ class ParagraphSetter:
         breaks = break_lines(items, width - indent, width, self._settings)
         if breaks is None:
             return None
-        line_ends = tuple(ends[index] for index in breaks[:-1])
+        tight = _tight_lines(items, breaks, width - indent, width)
+        line_ends = tuple((offset, dataclasses.replace(end, tight=True) if is_tight else end)
+                          for (offset, end), is_tight in zip((ends[index] for index in breaks[:-1]), tight))
+        starts = [0] + [_after_spaces(text, offset) for offset, _ in line_ends]
+        tight_starts = tuple(start for start, is_tight in zip(starts, tight) if is_tight)
         last_start = breaks[-2] + 1 if len(breaks) > 1 else 0
         # no word space or no-break space (a stretching box) in the last line: nothing to set apart
         if not any(item.stretch for item in items[last_start:-3] if not isinstance(item, Penalty)):
-            return SetParagraph(line_ends, None)
-        last_line = line_ends[-1][0] if line_ends else 0
-        while text[last_line] == " ":
-            last_line += 1
-        return SetParagraph(line_ends, last_line)
+            return SetParagraph(line_ends, None, tight_starts)
+        return SetParagraph(line_ends, starts[-1], tight_starts, tight[-1])
 
     def _word_items(self, word: str, emphasis: tuple[bool, ...]) -> tuple[tuple[Item, tuple[int, LineEnd] | None],
                                                                            ...]:
@@ -185,7 +204,8 @@ class ParagraphSetter:
             # Widths as differences of prefixes: a word not broken measures exactly as one run.
             width = face.width(word[run_start:right]) - (face.width(word[run_start:left]) if left > run_start else 0)
             spaces = word.count(NO_BREAK_SPACE, left, right)
-            pieces.append((Box(width, spaces * self._space.stretch, spaces * self._shrink), None))
+            pieces.append((Box(width + spaces * self._frame.word_spacing, spaces * self._space.stretch,
+                               spaces * self._shrink), None))
             if right in cuts:
                 hyphenated = cuts[right]
                 penalty = Penalty(face.width(HYPHEN) if hyphenated else 0.0,
@@ -193,6 +213,26 @@ class ParagraphSetter:
                                   else self._settings.explicit_hyphen_penalty, True)
                 pieces.append((penalty, (right, LineEnd(hyphen=hyphenated, emphasis=hyphenated and italic))))
         return tuple(pieces)
+
+
+def _tight_lines(items: list[Item], breaks: tuple[int, ...], first_width: float, width: float) -> list[bool]:
+    """For each line, whether its natural width is over its measure: its spaces must shrink."""
+    tight, start = [], 0
+    for number, end in enumerate(breaks):
+        natural = sum(item.width for item in items[start:end] if not isinstance(item, Penalty))
+        natural += items[end].width if isinstance(items[end], Penalty) else 0.0
+        tight.append(natural > (first_width if number == 0 else width))
+        start = end + 1
+        while start < len(items) and not isinstance(items[start], Box):  # what a break discards
+            start += 1
+    return tight
+
+
+def _after_spaces(text: str, offset: int) -> int:
+    """Where a line's text begins: after the spaces its break leaves."""
+    while offset < len(text) and text[offset] == " ":
+        offset += 1
+    return offset
 
 
 def word_cuts(word: str, hyphenate: Callable[[str], list[int]]) -> Iterator[tuple[int, bool]]:
