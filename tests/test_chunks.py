@@ -271,6 +271,23 @@ def test_an_omnibus_styled_otherwise_than_its_tomes_lays_its_texts_out_itself() 
     assert not styled_as_its_tomes(("@media print { .omnibus p { color: red } }",))
 
 
+def test_a_draft_sets_each_leader_as_its_string_once() -> None:
+    # the front matter's first layout on a first build, for its page count only: a leader takes the room
+    # of one repetition while WeasyPrint breaks lines, and is repeated to the end of its line after
+    from make_book.assemble import assemble, editions
+    from make_book.chunks import FRONT, Chunk, chunk_stylesheets
+    from make_book.config import load_config
+    from make_book.styles import read_styles
+
+    config = load_config(ROOT / "manuscript")
+    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), read_styles(config.styles_dir))[0]
+    sheets = ("a::after { content: leader('.') target-counter(attr(href), page); }",
+              'b::after { content: leader(dotted) " " leader("ab") leader(space); }')
+    draft = chunk_stylesheets(sheets, edition, Chunk((FRONT,)), draft=True)
+    assert draft == ("a::after { content: '.' attr(data-page); }", """b::after { content: '.' " " "ab" ' '; }""")
+    assert "leader('.')" in chunk_stylesheets(sheets, edition, Chunk((FRONT,)))[0]
+
+
 def test_an_omnibus_with_bookmarks_its_titles_do_not_give_lays_those_chunks_out_itself(tmp_path: Path) -> None:
     # the section breaks bookmarked: the titles alone (chunks.bookmark_levels) miss them, so the
     # omnibus cannot take its tomes' pages with its own outline levels, and lays its texts out itself

@@ -59,6 +59,9 @@ FOLIOS_PER_SHEET = 64        # a folio sheet's pages: each sheet costs a WeasyPr
 _FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
 _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
+# leader(dotted | solid | space | "string"), and the string WeasyPrint repeats for each
+_LEADER = re.compile(r"""leader\(\s*(dotted|solid|space|'[^']*'|"[^"]*")\s*\)""")
+_LEADER_STRINGS = {"dotted": "'.'", "solid": "'_'", "space": "' '"}
 _OTHER_CONTENT = re.compile(r"content\s*:(?!\s*counter\(\s*page\s*\)\s*[;}])[^;}]*")
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 # What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
@@ -112,6 +115,7 @@ class LaidChunk:
     peak_mib: int = 0   # the worker's peak resident memory
     cached: bool = False
     key: str = ""       # its name in the cache
+    draft: bool = False  # laid out for its page count only (chunk_stylesheets): to be laid out again
 
     @property
     def pages(self) -> int:
@@ -190,11 +194,17 @@ def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
                for declarations in _OMNIBUS_RULES.findall(css))
 
 
-def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
+def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk, draft: bool = False
+                      ) -> tuple[str, ...]:
     """A chunk's stylesheets: no folios, link targets' pages from the HTML, and the running heads'
-    strings the front matter would have set."""
+    strings the front matter would have set. `draft`: each leader is its string once, the room
+    WeasyPrint gives it while it breaks lines, not repeated to the end of its line (a third of a TOC's
+    layout): a layout for the page count only."""
     sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: none", _COMMENT.sub("", sheet)))
                    for sheet in sheets)
+    if draft:
+        sheets = tuple(_LEADER.sub(lambda leader: _LEADER_STRINGS.get(leader[1], leader[1]), sheet)
+                       for sheet in sheets)
     if FRONT in chunk.sections:
         return sheets
     # print.css sets `book-title` from the title page's `.book-title`, which is the book's title.
@@ -232,10 +242,11 @@ def _within(edition: Edition, sections: frozenset[str]) -> Edition:
 
 
 def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
-                  numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool = True) -> LaidChunk:
+                  numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool = True,
+                  draft: bool = False) -> LaidChunk:
     """One chunk laid out and written as a PDF of its own (in a worker process; `write_pdf` False: only
-    its page map is wanted); from the cache when the same HTML was laid out with the same stylesheets
-    before."""
+    its page map is wanted; `draft`: only its page count, see chunk_stylesheets); from the cache when the
+    same HTML was laid out with the same stylesheets before."""
     sections = frozenset(chunk.sections)
     own = _within(edition, sections)
     lines = None
@@ -243,9 +254,9 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
         # the reader's lines in the printer's PDF too: a bleed moves none
         lines = plan_lines(own, styles, _frame(styles, dataclasses.replace(setup, bleed=None)))
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
-    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
-    key = _key("chunk" if write_pdf else "chunk without pdf", html, *sheets, setup.css, styles.digest,
-               edition.pdf.variant, edition.identifier)
+    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk, draft)
+    kind = "chunk draft" if draft else "chunk" if write_pdf else "chunk without pdf"
+    key = _key(kind, html, *sheets, setup.css, styles.digest, edition.pdf.variant, edition.identifier)
     cached = _cached(cache_dir, key)
     if cached is not None:
         return dataclasses.replace(cached, cached=True, peak_mib=0)
@@ -264,7 +275,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                      page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
-                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key)
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key, draft=draft)
     _store(cache_dir, key, laid)
     return laid
 
