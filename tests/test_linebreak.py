@@ -88,7 +88,7 @@ def test_lines_fit_the_measure_break_only_where_allowed_and_are_deterministic(pa
     assert "".join(line for line, _, _ in set_lines) == text  # nothing added or lost
     starts = [0] + [offset + len(text[offset:]) - len(text[offset:].lstrip(" ")) for offset, _ in ends]
     tight = [start in lines.tight for start in starts]
-    assert lines.last_tight == tight[-1] or lines.last_line is None
+    assert lines.last_tight == tight[-1]
     for number, (line, runs, hyphen) in enumerate(set_lines):
         available = FRAME.width - (indent if number == 0 else 0)
         assert set_width(runs, hyphen, tight[number]) <= available, line
