@@ -88,16 +88,37 @@ def release_memory() -> None:
 def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...] | None = None) -> PrintLayout:
     """`sheets`: the stylesheets, when not the book's own (`stylesheet_texts`); the page setup's follow."""
     fetcher = StylesFetcher(styles)
-    fonts = FontConfiguration()
-    base_url = styles.folder.as_uri() + "/"
     sheets = (sheets if sheets is not None else stylesheet_texts(styles, html)) + (setup.css,)
-    stylesheets = [CSS(string=sheet, base_url=base_url, url_fetcher=fetcher, font_config=fonts)
-                   for sheet in sheets if sheet]
-    parsed = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    fonts, stylesheets, refused = _parsed(styles, sheets)
+    parsed = HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher)
     document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     if any("leader(" in sheet for sheet in sheets):
         _leaders_as_runs(document)
-    return PrintLayout(document, parsed.etree_element, tuple(fetcher.refused))
+    return PrintLayout(document, parsed.etree_element, refused + tuple(fetcher.refused))
+
+
+_PARSED: dict[tuple[str, tuple[str, ...]], tuple[FontConfiguration, list[CSS], tuple[Diagnostic, ...]]] = {}
+_PARSED_KEPT = 4  # a worker's chunks take few sets of stylesheets: the texts', the front matter's, the folios'
+
+
+def _parsed(styles: Styles, sheets: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS], tuple[Diagnostic, ...]]:
+    """The stylesheets parsed, with their fonts loaded and what their fetches refused: once in a process
+    for the same ones. A worker lays out a dozen chunks with the same stylesheets: parsing them and loading
+    their fonts was a third of a one-text chunk's time, and the font configuration keeps WeasyPrint's
+    caches of font features and line struts from one document to the next."""
+    key = (styles.folder.as_posix() + styles.digest, sheets)  # the folder: what their URLs resolve against
+    if key not in _PARSED:
+        fetcher, fonts = StylesFetcher(styles), FontConfiguration()
+        stylesheets = [CSS(string=sheet, base_url=_base_url(styles), url_fetcher=fetcher, font_config=fonts)
+                       for sheet in sheets if sheet]
+        if len(_PARSED) >= _PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = (fonts, stylesheets, tuple(fetcher.refused))
+    return _PARSED[key]
+
+
+def _base_url(styles: Styles) -> str:
+    return styles.folder.as_uri() + "/"
 
 
 def _leaders_as_runs(document: object) -> None:
