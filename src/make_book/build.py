@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import gc
 import datetime as dt
 import multiprocessing
 import os
@@ -232,10 +233,13 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
 
 
 def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:
-    """In each worker as it starts: its temporary files in the build's folder, and Ctrl-C again, which
-    ends a worker at once and quietly (no traceback of its own: the build, which has it too, says it
-    was interrupted), one pressed while it was forked included."""
+    """In each worker as it starts: its temporary files in the build's folder; what it inherits out of the
+    garbage collector's sight (a full collection after each chunk went through all of it: 0.10 s a
+    chunk, 0.06 s frozen); and Ctrl-C again, which ends a worker at once and quietly (no traceback of
+    its own: the build, which has it too, says it was interrupted), one pressed while it was forked
+    included."""
     tempfile.tempdir = scratch
+    gc.freeze()  # the modules, the book and the styles it inherits are no garbage
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
