@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import gc
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import resource

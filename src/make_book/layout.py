@@ -97,16 +97,16 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     return PrintLayout(document, parsed.etree_element, refused + tuple(fetcher.refused))
 
 
-_PARSED: dict[tuple[str, tuple[str, ...]], tuple[FontConfiguration, list[CSS], tuple[Diagnostic, ...]]] = {}
+_PARSED: dict[tuple, tuple[FontConfiguration, list[CSS], tuple[Diagnostic, ...]]] = {}
 _PARSED_KEPT = 4  # a worker's chunks take few sets of stylesheets: the texts', the front matter's, the folios'
 
 
 def _parsed(styles: Styles, sheets: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS], tuple[Diagnostic, ...]]:
     """The stylesheets parsed, with their fonts loaded and what their fetches refused: once in a process
     for the same ones. A worker lays out a dozen chunks with the same stylesheets: parsing them and loading
-    their fonts was a third of a one-text chunk's time, and the font configuration keeps WeasyPrint's
+    their fonts was a third of a one-text chunk's profile, and the font configuration keeps WeasyPrint's
     caches of font features and line struts from one document to the next."""
-    key = (styles.folder.as_posix() + styles.digest, sheets)  # the folder: what their URLs resolve against
+    key = (styles.folder, styles.digest, sheets)  # the folder: what their URLs resolve against
     if key not in _PARSED:
         fetcher, fonts = StylesFetcher(styles), FontConfiguration()
         stylesheets = [CSS(string=sheet, base_url=_base_url(styles), url_fetcher=fetcher, font_config=fonts)
