@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import build_quietly
+from make_book.assemble import Loaded, load_text
 from make_book.build import BuildRequest, build
+from make_book.config import Config
+from make_book.errors import MakeBookError
 
 
 def build_and_tell(manuscript: Path, out: Path) -> list[str]:
@@ -96,6 +99,38 @@ def test_a_rebuild_normalizes_only_the_texts_that_changed(small_project: Path, t
     loaded.clear()
     build_and_tell(small_project, out)
     assert sorted(loaded) == sorted(path.name for path in small_project.glob("tome-*/*.txt"))
+
+
+_LOADED_HERE: list[str] = []
+
+
+def _load_text_telling(path: Path, config: Config) -> Loaded:
+    _LOADED_HERE.append(path.name)
+    return load_text(path, config)
+
+
+def test_texts_loaded_in_worker_processes_make_the_same_book(small_project: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first build of many texts reads, normalizes and parses them in worker processes: the same files
+    # and warnings as when this process loads them, the texts known to the next build, and a file that
+    # cannot be read told as one message naming it.
+    import make_book.assemble
+    import make_book.build
+
+    (small_project / "tome-1" / "4-guillemet.txt").write_text("Titre\nIl dit \"oui et part.\n")
+    here: list[str] = []
+    build(BuildRequest(small_project, tmp_path / "here", jobs=1), say=here.append, warn=here.append)
+    monkeypatch.setattr(make_book.build, "TEXTS_FOR_WORKERS", 1)
+    monkeypatch.setattr(make_book.assemble, "load_text", _load_text_telling)
+    spread: list[str] = []
+    build(BuildRequest(small_project, tmp_path / "spread", jobs=2), say=spread.append, warn=spread.append)
+    assert _LOADED_HERE == []  # each text was loaded in a worker (whose list this is not)
+    assert files(tmp_path / "here") == files(tmp_path / "spread")
+    assert [line for line in here if "warning" in line] == [line for line in spread if "warning" in line] != []
+    assert "tome 1: up to date" in build_and_tell(small_project, tmp_path / "spread")
+    (small_project / "tome-2" / "2-nul.txt").write_bytes(b"Titre\n\x00\n")
+    with pytest.raises(MakeBookError, match=r"2-nul.txt:2: not a text file \(it contains NUL bytes\)"):
+        build(BuildRequest(small_project, tmp_path / "bad", jobs=2), say=spread.append, warn=spread.append)
 
 
 def test_style_config_and_tampered_files_invalidate(small_project: Path, tmp_path: Path) -> None:

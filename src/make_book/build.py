@@ -7,9 +7,11 @@ them atomically. A failure in phase one writes nothing, so earlier artifacts sta
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import importlib
 import multiprocessing
 import os
 import resource
@@ -17,13 +19,13 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from make_book.assemble import assemble, editions
+from make_book.assemble import KnownTexts, assemble, editions
 from make_book.cache import (
     CachedEdition,
     cached_edition,
@@ -47,6 +49,9 @@ from make_book.workers import Workers
 
 if TYPE_CHECKING:
     from make_book.chunked_layout import ChunkedLayout
+
+
+TEXTS_FOR_WORKERS = 64  # fewer texts to load are loaded in this process: forking would cost more than it saves
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,23 @@ def _together(parts: list[RenderedEdition]) -> RenderedEdition:
                                seconds=tuple(seconds.items()), peak_mib=max(part.peak_mib for part in parts))
 
 
+def _load_texts(texts: KnownTexts, paths: list[Path], config: Config, jobs: int) -> None:
+    """The texts `texts` does not know yet read, normalized and parsed in worker processes (a first
+    build's 612 texts: 1.6 s on one core) while this process imports the layout's modules (WeasyPrint:
+    0.7 s), which the layout's workers, forked after, then have. A few are loaded as the book is assembled."""
+    cores = jobs or len(os.sched_getaffinity(0))
+    if cores == 1 or len(paths) < TEXTS_FOR_WORKERS:
+        return
+    with _forked_workers(cores) as pool:
+
+        def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
+            loading = pool.map(load, files, configs, chunksize=max(1, len(files) // (cores * 8)))
+            importlib.import_module("make_book.chunked_layout")  # meanwhile
+            return list(loading)
+
+        texts.load_all(paths, config, map_texts)
+
+
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
                 timestamp: dt.datetime, slug: str, jobs: int, say: Callable[[str], None],
                 status: Callable[[str], None] | None, cache_dir: Path | None) -> list[RenderedEdition]:
@@ -172,7 +194,54 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     say(f"rendering {_names(editions)}{' (' + pieces + ')' if pieces else ''} "
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
     started = time.perf_counter()
-    context = multiprocessing.get_context("fork")
+    with _forked_workers(workers) as pool, concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
+        workers_by_rank = Workers(pool, workers)
+
+        def render(edition: Edition) -> RenderedEdition:
+            order = editions.index(edition)  # the editions in order, each as soon as it can be
+
+            def submit(fn: Callable, *args: object, rank: int = 0, once: Hashable | None = None
+                       ) -> concurrent.futures.Future:
+                return workers_by_rank.submit((order, rank), fn, *args, once=once)
+
+            stem = f"{slug}-{edition.name}"
+            chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
+                                         any(renderer.name == "pdf" for renderer in renderers))
+                       if chunks[edition.name] > 1 else None)
+            if chunked is None:
+                return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
+            # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
+            # printer's PDF is laid out in chunks of its own, from the same page numbers.
+            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
+                     for renderer in renderers if not renderer.for_printer]
+            printers = tuple(renderer for renderer in renderers if renderer.for_printer)
+            if printers:
+                printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
+                parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
+            return _together([part.result() for part in parts])
+
+        futures = {threads.submit(render, edition): edition for edition in editions}
+        results, pending = [], set(futures)
+        while pending:
+            done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                try:
+                    results.append(_reported(future.result(), say))
+                except BrokenProcessPool:
+                    raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
+                                        "out of memory); nothing was written") from None
+            if status and pending:
+                status(f"rendering {_names([futures[future] for future in pending])}… "
+                       f"{time.perf_counter() - started:.0f} s")
+        order = [edition.name for edition in editions]
+        return sorted(results, key=lambda rendered: order.index(rendered.name))
+
+
+@contextlib.contextmanager
+def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """`count` worker processes, forked as this returns: they have what this process has imported, and
+    it has no thread yet."""
     # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
     # process, with the interrupt) and not this process (which went on to write the files): held until
     # they are forked; each worker takes it again as it starts (_start_worker).
@@ -182,52 +251,11 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
         # garbage collection removes: a worker's last one never is (workers end without it). The workers'
         # temporary files go in a folder of this build's, removed when it ends however it ends.
         with tempfile.TemporaryDirectory(prefix="make-book-") as scratch, \
-                concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                                       initargs=(scratch, mask)) as pool, \
-                concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
-            pool.submit(int).result()  # the workers are forked now, before this process has threads
+                concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                                       initializer=_start_worker, initargs=(scratch, mask)) as pool:
+            pool.submit(int).result()  # the workers are forked now
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            workers_by_rank = Workers(pool, workers)
-
-            def render(edition: Edition) -> RenderedEdition:
-                order = editions.index(edition)  # the editions in order, each as soon as it can be
-
-                def submit(fn: Callable, *args: object, rank: int = 0, once: Hashable | None = None
-                           ) -> concurrent.futures.Future:
-                    return workers_by_rank.submit((order, rank), fn, *args, once=once)
-
-                stem = f"{slug}-{edition.name}"
-                chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
-                                             any(renderer.name == "pdf" for renderer in renderers))
-                           if chunks[edition.name] > 1 else None)
-                if chunked is None:
-                    return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
-                # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
-                # printer's PDF is laid out in chunks of its own, from the same page numbers.
-                parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
-                         for renderer in renderers if not renderer.for_printer]
-                printers = tuple(renderer for renderer in renderers if renderer.for_printer)
-                if printers:
-                    printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
-                    parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
-                return _together([part.result() for part in parts])
-
-            futures = {threads.submit(render, edition): edition for edition in editions}
-            results, pending = [], set(futures)
-            while pending:
-                done, pending = concurrent.futures.wait(pending, timeout=0.5,
-                                                        return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in done:
-                    try:
-                        results.append(_reported(future.result(), say))
-                    except BrokenProcessPool:
-                        raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
-                                            "out of memory); nothing was written") from None
-                if status and pending:
-                    status(f"rendering {_names([futures[future] for future in pending])}… "
-                           f"{time.perf_counter() - started:.0f} s")
-            order = [edition.name for edition in editions]
-            return sorted(results, key=lambda rendered: order.index(rendered.name))
+            yield pool
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
@@ -300,7 +328,9 @@ def build(request: BuildRequest, say: Callable[[str], None] = print, warn: Calla
     rendered: list[RenderedEdition] = []
     if stale:
         texts = known_texts(out_dir)  # a rebuild normalizes only the texts that changed
-        assembled = assemble(config, tuple(sorted({number for plan in stale for number in plan.tomes})), texts)
+        numbers = tuple(sorted({number for plan in stale for number in plan.tomes}))
+        _load_texts(texts, [path for number in numbers for path in sources[number]], config, request.jobs)
+        assembled = assemble(config, numbers, texts)
         to_render = editions(assembled.book, stale, styles)
         say(f"read {sum(len(tome.texts) for tome in assembled.book.tomes)} texts in {len(assembled.book.tomes)} "
             "tome(s)")
