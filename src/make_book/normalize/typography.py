@@ -21,19 +21,20 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 _SPACES = " \u00a0\u202f\u2009"
 
 _TRAILING = r"[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?)\]]"
-# (trigger, pattern): a pattern runs only on text holding its trigger, which keeps this pass fast.
+# (trigger, pattern): a pattern runs only on text holding its trigger, which keeps this pass fast; each
+# starts with a literal or a character class, never `\b` or a lookbehind (see _rules).
 _PROTECTED = [(trigger, re.compile(pattern)) for trigger, pattern in [
-    ("://", rf"\b(?:https?|ftp)://{_TRAILING}"),                  # URLs
+    ("://", rf"(?:h(?<!\wh)ttps?|f(?<!\wf)tp)://{_TRAILING}"),     # URLs
     ("www.", rf"\bwww\.{_TRAILING}"),
     ("@", r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),          # e-mail addresses
     (":\\", rf"\b[A-Za-z]:\\{_TRAILING}?"),                      # Windows paths
-    (":", r"\b\d+:\d+\b"),                                       # clock times, references: 10:30, Jean 3:16
-    ("h", r"\b\d{1,2}h\d{2}\b"),                                 # 10h30
+    (":", r"\d(?<!\w\d)\d*:\d+\b"),                              # clock times, references: 10:30, Jean 3:16
+    ("h", r"\d(?<!\w\d)\d?h\d{2}\b"),                             # 10h30
     # emoticons: ;-) :) :D, after an ASCII space or a line start (a no-break space before a colon is
     # the colon rule's own, and what follows that colon is prose)
-    ("", r"(?<![^ \n])[:;=]'?-?[()DPpOo3/\\|\[\]](?![\w)])"),
-    ("'", r"\b\d+'\d+\"?"),                                      # primes: 2'33"
-    (" .", r"(?<=\s)\.[A-Za-z0-9]{2,5}\b"),                       # a file extension after a space: en .docx
+    ("", r"[:;=](?<![^ \n][:;=])'?-?[()DPpOo3/\\|\[\]](?![\w)])"),
+    ("'", r"\d(?<!\w\d)\d*'\d+\"?"),                               # primes: 2'33"
+    (" .", r"\.(?<=\s\.)[A-Za-z0-9]{2,5}\b"),                      # a file extension after a space: en .docx
 ]]
 _MASKS = "\ufdd0\ufdd1"  # noncharacters, removed from input by hygiene
 
