@@ -138,12 +138,10 @@ def test_a_worker_killed_mid_render_is_reported_with_its_tome(tmp_path: Path) ->
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "make_book", "build", "--manuscript", str(manuscript),
                                 "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    children: list[str] = []
-    deadline = time.monotonic() + 60
-    while len(children) < 2 and time.monotonic() < deadline:
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        time.sleep(0.05)
+    while not process.stdout.readline().startswith("rendering"):  # the texts, loaded by workers of their own, read
+        assert process.poll() is None
     time.sleep(1.0)  # rendering
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     os.kill(int(children[0]), signal.SIGKILL)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 1

@@ -113,7 +113,8 @@ def test_a_build_killed_while_rendering_leaves_no_partial_file(tmp_path: Path) -
     assert process.poll() is None, "the build finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert {path.name: path.read_bytes() for path in out.iterdir()} == previous
+    # the chunk cache (a folder) may keep what was laid out before the kill
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == previous
 
 
 def test_builds_split_per_edition_assemble_into_the_release_one_build_gives(small_project: Path,
