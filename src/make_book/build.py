@@ -200,9 +200,9 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
         def render(edition: Edition) -> RenderedEdition:
             order = editions.index(edition)  # the editions in order, each as soon as it can be
 
-            def submit(fn: Callable, *args: object, rank: int = 0, once: Hashable | None = None
-                       ) -> concurrent.futures.Future:
-                return workers_by_rank.submit((order, rank), fn, *args, once=once)
+            def submit(fn: Callable, *args: object, rank: int = 0, once: Hashable | None = None,
+                       joins: bool = False) -> concurrent.futures.Future:
+                return workers_by_rank.submit((joins, order, rank), fn, *args, once=once)
 
             stem = f"{slug}-{edition.name}"
             chunked = (lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir,
@@ -210,14 +210,17 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                        if chunks[edition.name] > 1 else None)
             if chunked is None:
                 return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
-            # The chunks are laid out: the join and the EPUB need only them, so each has a worker; the
-            # printer's PDF is laid out in chunks of its own, from the same page numbers.
-            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked)
+            # The chunks are laid out: the join and the EPUB need only them, so each has a worker, after
+            # every edition's layout (an earlier tome's join fills the worker that the last tome's TOC,
+            # laid out again at the end, leaves idle); the printer's PDF is laid out in chunks of its
+            # own, from the same page numbers.
+            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked, joins=True)
                      for renderer in renderers if not renderer.for_printer]
             printers = tuple(renderer for renderer in renderers if renderer.for_printer)
             if printers:
                 printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)
-                parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer))
+                parts.append(submit(render_edition, edition, styles, printers, timestamp, stem, None, printer,
+                                    joins=True))
             return _together([part.result() for part in parts])
 
         futures = {threads.submit(render, edition): edition for edition in editions}

@@ -2,7 +2,8 @@
 then what needs their page counts (the TOC's and the index's numbers, the folio sheets), then the join
 (join.py), in a worker too. `submit(fn, *args, rank=0, once=None)`: the worker processes' (workers.py):
 within an edition, a higher rank waits behind a lower one; an edition's tasks come before the next
-one's; a task named `once` by two editions runs once."""
+one's (and every edition's before the joins, which build.py asks for); a task named `once` by two
+editions runs once."""
 
 from __future__ import annotations
 
