@@ -158,20 +158,20 @@ def _together(parts: list[RenderedEdition]) -> RenderedEdition:
 
 
 def _load_texts(texts: KnownTexts, paths: list[Path], config: Config, jobs: int) -> None:
-    """The texts `texts` does not know yet read, normalized and parsed in worker processes (a first
-    build's 612 texts: 1.6 s on one core) while this process imports the layout's modules (WeasyPrint:
-    0.7 s), which the layout's workers, forked after, then have. A few are loaded as the book is assembled."""
+    """The texts `texts` does not know yet read, normalized and parsed: many (a first build's 612: 1.6 s
+    on one core) in worker processes while this process imports the layout's modules (WeasyPrint: 0.7 s),
+    which the layout's workers, forked after, then have; a few (a rebuild's) here."""
     cores = jobs or len(os.sched_getaffinity(0))
-    if cores == 1 or len(paths) < TEXTS_FOR_WORKERS:
-        return
-    with _forked_workers(cores) as pool:
 
-        def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
+    def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
+        if cores == 1 or len(files) < TEXTS_FOR_WORKERS:
+            return list(map(load, files, configs))
+        with _forked_workers(cores) as pool:
             loading = pool.map(load, files, configs, chunksize=max(1, len(files) // (cores * 8)))
             importlib.import_module("make_book.chunked_layout")  # meanwhile
             return list(loading)
 
-        texts.load_all(paths, config, map_texts)
+    texts.load_all(paths, config, map_texts)
 
 
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
