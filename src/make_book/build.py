@@ -243,8 +243,8 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
 
 @contextlib.contextmanager
 def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
-    """`count` worker processes, forked as this returns: they have what this process has imported, and
-    it has no thread yet."""
+    """`count` worker processes, all forked as the `with` is entered (when this process has no thread
+    yet): they have what it has imported by then."""
     # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
     # process, with the interrupt) and not this process (which went on to write the files): held until
     # they are forked; each worker takes it again as it starts (_start_worker).
