@@ -31,7 +31,7 @@ from make_book.assemble import assemble, editions  # noqa: E402
 from make_book.book_html import print_html  # noqa: E402
 from make_book.build import build_timestamp  # noqa: E402
 from make_book.config import load_config  # noqa: E402
-from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame  # noqa: E402
+from make_book.layout import PageSetup, lay_out, page_map, paragraph_frame, subsets_fonts_fast  # noqa: E402
 from make_book.normalize import normalize  # noqa: E402
 from make_book.render.epub import build_epub  # noqa: E402
 from make_book.styles import read_styles  # noqa: E402
@@ -319,8 +319,7 @@ def machine(cores: int | None) -> str:
     """The facts a figure depends on, HarfBuzz's font subsetter among them: without it WeasyPrint
     subsets with fontTools, 0.2 s a face for each document it writes (each of our chunks and folio
     sheets; once a tome for Pandoc)."""
-    from weasyprint.text.ffi import harfbuzz_subset
-    subsetter = "HarfBuzz" if harfbuzz_subset else "fontTools"
+    subsetter = "HarfBuzz" if subsets_fonts_fast() else "fontTools"
     return f"{platform.machine()}, {cores} cores, Python {platform.python_version()}, fonts subset by {subsetter}"
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from bookfiles import outline, page_text
 from conftest import ROOT, build_quietly, need
-from make_book.layout import PageSetup, lay_out
+from make_book.build import SLOW_SUBSETTER, BuildRequest, build
+from make_book.layout import PageSetup, lay_out, subsets_fonts_fast
 from make_book.styles import read_styles
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -190,3 +191,26 @@ def test_a_leader_is_one_run_of_glyphs_drawn_where_weasyprint_puts_each_repetiti
                         str(tmp_path / f"{name}.pdf"), "1"], check=True, capture_output=True)
         drawn.append((tmp_path / f"{name}.png").read_bytes())
     assert drawn[0] == drawn[1]
+
+
+def test_the_font_subsetter_check_agrees_with_weasyprint(caplog: pytest.LogCaptureFixture) -> None:
+    """`subsets_fonts_fast` says what WeasyPrint does: it warns (to its own logger, which make-book
+    leaves silent) exactly when it falls back to fontTools."""
+    layout = lay_out('<!DOCTYPE html><html lang="fr"><body><p>Bonjour</p></body></html>',
+                     read_styles(ROOT / "styles"), PageSetup("A5", "any"))  # the book's fonts: always some
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        layout.document.write_pdf()
+    fell_back = any("fontTools instead of HarfBuzz" in record.getMessage() for record in caplog.records)
+    assert fell_back == (not subsets_fonts_fast())
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_pdf_build_says_when_fonts_are_subset_slowly(small_project: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr("make_book.layout.subsets_fonts_fast", lambda: fast)
+    said: dict[str, list[str]] = {"pdf": [], "epub": []}
+    for fmt, lines in said.items():
+        build(BuildRequest(small_project, tmp_path / fmt, tomes=(1,), formats=(fmt,)), say=lines.append,
+              warn=lines.append)
+    assert (SLOW_SUBSETTER in said["pdf"]) == (not fast)
+    assert SLOW_SUBSETTER not in said["epub"]  # the EPUB's page-list needs a layout, but no PDF is written

@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 # Fewer unknown texts are loaded in this process. Two workers forked and ended cost 13 ms, a text 1.5 ms
 # (612-text corpus, medians of 7): above about 20 texts the workers win; 64 leaves room for slower forks.
 TEXTS_FOR_WORKERS = 64
+SLOW_SUBSETTER = ("note: HarfBuzz's font subsetter is not installed, so WeasyPrint subsets the PDFs' fonts with "
+                  "fontTools, 0.2 s a face for every part it writes; install it for faster builds "
+                  "(Debian/Ubuntu: libharfbuzz-subset0)")
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     back to the system when the worker ends, and this process stays free to show progress. A long
     edition is laid out in chunks spread over every worker (chunked_layout.py), then joined."""
     from make_book.chunked_layout import chunk_count, lay_out_in_chunks  # WeasyPrint: only when rendering
+    from make_book.layout import subsets_fonts_fast
 
     needs_layout = any(renderer.needs_layout for renderer in renderers)
     planned = {edition.name: chunk_count(edition, styles) if needs_layout else (1, "") for edition in editions}
@@ -195,6 +199,8 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     pieces = ", ".join(f"{_label(name)} in {count} chunks" for name, count in chunks.items() if count > 1)
     say(f"rendering {_names(editions)}{' (' + pieces + ')' if pieces else ''} "
         f"({'in ' + str(workers) + ' processes' if workers > 1 else 'in one process'})")
+    if any(renderer.name == "pdf" for renderer in renderers) and not subsets_fonts_fast():
+        say(SLOW_SUBSETTER)
     started = time.perf_counter()
     with _forked_workers(workers) as pool, concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         workers_by_rank = Workers(pool, workers)
