@@ -144,12 +144,20 @@ def _detach_tops(source: pikepdf.Pdf) -> list[pikepdf.Object]:
     margin boxes, which WeasyPrint keeps out of the tree), detached from it so that copying them does
     not copy the chunk's own tree root; the caller attaches them to the joined one."""
     document = source.Root.StructTreeRoot.K[0]
+    root = document.objgen
     tops: dict[tuple[int, int], pikepdf.Object] = {kid.objgen: kid for kid in document.K}
+    walked = set(tops)  # elements whose way up is known: a paragraph's lines stop at their paragraph
     for _, value in _numbers(source.Root.StructTreeRoot.ParentTree):
         for element in (value if isinstance(value, Array) else ()):
-            while element.get("/P") is not None and element.P.objgen != document.objgen:
-                element = element.P
-            tops[element.objgen] = element
+            path = []
+            while element.objgen not in walked:
+                path.append(element.objgen)
+                parent = element.get("/P")
+                if parent is None or parent.objgen == root:
+                    tops[element.objgen] = element
+                    break
+                element = parent
+            walked.update(path)
     found = list(tops.values())
     for element in found:
         element.P = Dictionary()  # a placeholder until the copy is attached
