@@ -155,6 +155,12 @@ def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path,
     import sys
     import time
 
+    # Tome 1 long enough that its layout lasts well past the 0.7 s (its 3 texts took 0.5 s in all since
+    # fonts are subset by HarfBuzz: the build had written its files when the key was pressed).
+    originals = sorted((small_project / "tome-1").glob("*.txt"))
+    for copy in range(6):
+        for index, original in enumerate(originals):
+            (original.parent / f"{100 + 10 * copy + index}-copie.txt").write_bytes(original.read_bytes())
     out = tmp_path / "out"
     assert run_cli("build", "--manuscript", str(small_project), "--out", str(out), "-q").returncode == 0
     before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
