@@ -184,3 +184,52 @@ def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path,
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
     assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left
     assert list(temporary.iterdir()) == []
+
+
+_HALF_SENT = """
+import os, struct, sys
+import make_book.build
+
+def half_sent(*_):
+    # as a worker that Ctrl-C ends while it sends its result: the length of a message, then nothing
+    frame = sys._getframe()
+    while frame.f_code.co_name != "_process_worker":  # CPython's loop that runs the task and sends back
+        frame = frame.f_back
+    os.write(frame.f_locals["result_queue"]._writer.fileno(), struct.pack("!i", 1 << 20))
+    os._exit(1)
+
+make_book.build.render_edition = half_sent
+from make_book.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project: Path, tmp_path: Path) -> None:
+    # The pool's thread then waits for the rest of the message for ever: the build, as it ended, waited
+    # for that thread and hung (once in 14 presses of Ctrl-C in a 612-text build's first seconds).
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        [sys.executable, "-c", _HALF_SENT, "build", "--manuscript", str(small_project), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        for line in build.stdout:
+            if line.startswith("rendering"):
+                break
+        time.sleep(1.0)  # the workers have sent half a message and died; the build waits for the rest
+        assert build.poll() is None
+        os.killpg(build.pid, signal.SIGINT)
+        _, stderr = build.communicate(timeout=30)
+    finally:
+        if build.poll() is None:  # hung: not left behind
+            os.killpg(build.pid, signal.SIGKILL)
+    assert build.returncode == 130
+    assert stderr.strip().splitlines() == ["Interrupted: files already in the output folder are unchanged."]
+    assert not out.exists() or not list(out.glob("*.pdf"))
+    assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left

@@ -233,18 +233,22 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
 
         futures = {threads.submit(render, edition): edition for edition in editions}
         results, pending = [], set(futures)
-        while pending:
-            done, pending = concurrent.futures.wait(pending, timeout=0.5,
-                                                    return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                try:
-                    results.append(_reported(future.result(), say))
-                except BrokenProcessPool:
-                    raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed or "
-                                        "out of memory); nothing was written") from None
-            if status and pending:
-                status(f"rendering {_names([futures[future] for future in pending])}… "
-                       f"{time.perf_counter() - started:.0f} s")
+        try:
+            while pending:
+                done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                        return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        results.append(_reported(future.result(), say))
+                    except BrokenProcessPool:
+                        raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed "
+                                            "or out of memory); nothing was written") from None
+                if status and pending:
+                    status(f"rendering {_names([futures[future] for future in pending])}… "
+                           f"{time.perf_counter() - started:.0f} s")
+        except BaseException:
+            workers_by_rank.abandon()  # the threads waiting for a task end now: leaving the `with` waits for them
+            raise
         order = [edition.name for edition in editions]
         return sorted(results, key=lambda rendered: order.index(rendered.name))
 
@@ -261,14 +265,31 @@ def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecut
         # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's
         # garbage collection removes: a worker's last one never is (workers end without it). The workers'
         # temporary files go in a folder of this build's, removed when it ends however it ends.
-        with tempfile.TemporaryDirectory(prefix="make-book-") as scratch, \
-                concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                                       initializer=_start_worker, initargs=(scratch, mask)) as pool:
-            pool.submit(int).result()  # the workers are forked now
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            yield pool
+        with tempfile.TemporaryDirectory(prefix="make-book-") as scratch:
+            pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                                          initializer=_start_worker, initargs=(scratch, mask))
+            try:
+                pool.submit(int).result()  # the workers are forked now
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                yield pool
+            except BaseException:
+                _abandon(pool)
+                raise
+            pool.shutdown()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _abandon(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """The workers ended now, without waiting for them (an interrupt, an error). A worker that Ctrl-C
+    ended while it sent a result leaves part of it in the pool's pipe, and the pool's thread then waits
+    for the rest for ever (the pipe's other end stays open here): waiting for the pool hung the build
+    (seen once in 14 presses in a first build's first seconds). The process then ends without waiting
+    for that thread either (cli.py)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
+        worker.kill()
+        worker.join(timeout=5)
 
 
 def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:

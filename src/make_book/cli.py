@@ -210,7 +210,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted: files already in the output folder are unchanged.", err=True)
-        sys.exit(130)
+        # Ended at once: Python's own exit would wait for the worker pool's thread, which a worker ended
+        # while it sent a result leaves waiting for ever (build._abandon).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except Exception as exc:  # a bug, not a user error: still one clear line unless -v
         if _verbose(ctx):
             traceback.print_exc()

@@ -11,7 +11,7 @@ import heapq
 import itertools
 import threading
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,8 @@ class Workers:
         self._order = itertools.count()  # equal ranks: first come, first served
         self._lock = threading.Lock()
         self._named: dict[Hashable, Future] = {}
+        self._unfinished: set[Future] = set()
+        self._abandoned = False
 
     def submit(self, rank: tuple, fn: Callable, *args: Any, once: Hashable | None = None) -> Future:
         """`fn(*args)` in a worker, before every waiting task of a higher rank. `once`: the task's name,
@@ -32,11 +34,26 @@ class Workers:
             if once is not None and once in self._named:
                 return self._named[once]
             future: Future = Future()
+            if self._abandoned:
+                future.set_exception(CancelledError())
+                return future
             heapq.heappush(self._waiting, (rank, next(self._order), fn, args, future))
+            self._unfinished.add(future)
             if once is not None:
                 self._named[once] = future
         self._dispatch()
         return future
+
+    def abandon(self) -> None:
+        """Every task not finished fails now (cancelled), and none is started: whoever waits for one
+        stops waiting, whatever became of its worker."""
+        with self._lock:
+            self._abandoned = True
+            self._waiting.clear()
+            unfinished, self._unfinished = self._unfinished, set()
+        for future in unfinished:
+            if not future.done():
+                future.set_exception(CancelledError())
 
     def _dispatch(self) -> None:
         with self._lock:
@@ -51,6 +68,9 @@ class Workers:
     def _finished(self, future: Future, task: Future | None, error: BaseException | None = None) -> None:
         with self._lock:
             self._free += 1
+            if self._abandoned:
+                return
+            self._unfinished.discard(future)
         error = error or (task.exception() if task else None)
         if error:
             future.set_exception(error)
