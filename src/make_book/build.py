@@ -272,8 +272,11 @@ def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecut
                 pool.submit(int).result()  # the workers are forked now
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 yield pool
-            except BaseException:
+            except KeyboardInterrupt:
                 _abandon(pool)
+                raise
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # an error: the tasks running end first, as on success
                 raise
             pool.shutdown()
     finally:
@@ -281,11 +284,11 @@ def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecut
 
 
 def _abandon(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """The workers ended now, without waiting for them (an interrupt, an error). A worker that Ctrl-C
-    ended while it sent a result leaves part of it in the pool's pipe, and the pool's thread then waits
-    for the rest for ever (the pipe's other end stays open here): waiting for the pool hung the build
-    (seen once in 14 presses in a first build's first seconds). The process then ends without waiting
-    for that thread either (cli.py)."""
+    """The workers ended now, without waiting for them (an interrupt). A worker that Ctrl-C ended while
+    it sent a result leaves part of it in the pool's pipe, and the pool's thread then waits for the rest
+    for ever (the pipe's other end stays open here): waiting for the pool hung the build (seen once in
+    14 presses in a first build's first seconds). The process then ends without waiting for that thread
+    either (cli.py)."""
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
         worker.kill()
