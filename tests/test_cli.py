@@ -206,7 +206,7 @@ main(sys.argv[1:])
 
 def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project: Path, tmp_path: Path) -> None:
     # The pool's thread then waits for the rest of the message for ever: the build, as it ended, waited
-    # for that thread and hung (once in 14 presses of Ctrl-C in a 612-text build's first seconds).
+    # for that thread and hung (once in 29 presses of Ctrl-C in a 612-text build's first seconds).
     import os
     import signal
     import subprocess

@@ -287,7 +287,7 @@ def _abandon(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     """The workers ended now, without waiting for them (an interrupt). A worker that Ctrl-C ended while
     it sent a result leaves part of it in the pool's pipe, and the pool's thread then waits for the rest
     for ever (the pipe's other end stays open here): waiting for the pool hung the build (seen once in
-    14 presses in a first build's first seconds). The process then ends without waiting for that thread
+    29 presses in a first build's first seconds). The process then ends without waiting for that thread
     either (cli.py)."""
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
