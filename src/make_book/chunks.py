@@ -40,6 +40,7 @@ from make_book.layout import (
     lines_off_plan,
     page_map,
     paragraph_frame,
+    part_pdf,
     release_memory,
     stylesheet_texts,
 )
@@ -271,7 +272,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                 anchors.setdefault(anchor, number)
     levels = tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
     release_memory()
-    laid = LaidChunk(chunk, layout.pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), levels,
+    laid = LaidChunk(chunk, layout.part_pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), levels,
                      page_map(layout, own, stand_ins),
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
@@ -331,7 +332,7 @@ def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, firs
         folios = tuple(any(isinstance(box, MarginBox) for box in page._page_box.children)
                        for page in layout.document.pages)
         # written as no edition's: every tome and the omnibus share it
-        pdf = layout.document.write_pdf(pdf_tags=False, pdf_identifier=b"make-book folio sheet")
+        pdf = part_pdf(layout.document, pdf_tags=False, pdf_identifier=b"make-book folio sheet")
         cached = FolioSheet(name, first, pdf, folios, key)
         _store(cache_dir, key, cached)
     return cached
@@ -355,7 +356,7 @@ def blank_verso(language: str, styles: Styles, setup: PageSetup, cache_dir: Path
     cached = _cached(cache_dir, key)
     if cached is None:
         document = lay_out(html, styles, setup, sheets).document
-        pdf = document.copy([document.pages[1]]).write_pdf(pdf_tags=False, pdf_identifier=b"make-book blank verso")
+        pdf = part_pdf(document.copy([document.pages[1]]), pdf_tags=False, pdf_identifier=b"make-book blank verso")
         cached = BlankVerso(pdf, key)
         _store(cache_dir, key, cached)
     return cached
