@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -187,21 +188,33 @@ def test_ctrl_c_stops_the_build_at_once_and_changes_nothing(small_project: Path,
 
 
 _HALF_SENT = """
-import os, struct, sys
+import os, struct, sys, time
 import make_book.build
 
 def half_sent(*_):
-    # as a worker that Ctrl-C ends while it sends its result: the length of a message, then nothing
+    # as a worker ended while it sends its result: the length of a message, then nothing
     frame = sys._getframe()
     while frame.f_code.co_name != "_process_worker":  # CPython's loop that runs the task and sends back
         frame = frame.f_back
     os.write(frame.f_locals["result_queue"]._writer.fileno(), struct.pack("!i", 1 << 20))
-    os._exit(1)
+    if os.environ["THEN"] == "die":
+        os._exit(1)
+    time.sleep(60)  # until Ctrl-C ends it
 
 make_book.build.render_edition = half_sent
 from make_book.cli import main
 main(sys.argv[1:])
 """
+
+
+def _half_sending_build(project: Path, out: Path, then: str) -> subprocess.Popen:
+    """A build whose workers write the length of their result and then die (`then` "die") or wait."""
+    import os
+    import sys
+    return subprocess.Popen(
+        [sys.executable, "-c", _HALF_SENT, "build", "--manuscript", str(project), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "THEN": then})
 
 
 def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project: Path, tmp_path: Path) -> None:
@@ -210,19 +223,15 @@ def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project:
     import os
     import signal
     import subprocess
-    import sys
     import time
 
     out = tmp_path / "out"
-    build = subprocess.Popen(
-        [sys.executable, "-c", _HALF_SENT, "build", "--manuscript", str(small_project), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    build = _half_sending_build(small_project, out, then="wait")
     try:
         for line in build.stdout:
             if line.startswith("rendering"):
                 break
-        time.sleep(1.0)  # the workers have sent half a message and died; the build waits for the rest
+        time.sleep(1.0)  # the workers have sent half a message; the build waits for the rest
         assert build.poll() is None
         os.killpg(build.pid, signal.SIGINT)
         _, stderr = build.communicate(timeout=30)
@@ -233,3 +242,24 @@ def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project:
     assert stderr.strip().splitlines() == ["Interrupted: files already in the output folder are unchanged."]
     assert not out.exists() or not list(out.glob("*.pdf"))
     assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left
+
+
+def test_a_worker_that_dies_sending_its_result_ends_the_build(small_project: Path, tmp_path: Path) -> None:
+    # Killed from outside or by the kernel out of memory: the pool never sees it die (its thread waits for
+    # the rest of the message), so the build watches its workers itself rather than wait for ever.
+    import os
+    import signal
+    import subprocess
+
+    out = tmp_path / "out"
+    build = _half_sending_build(small_project, out, then="die")
+    try:
+        _, stderr = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:  # hung: not left behind
+            os.killpg(build.pid, signal.SIGKILL)
+    assert build.returncode == 1
+    assert stderr.strip().splitlines() == [
+        "Error: a worker rendering tome 1, 2 died (killed or out of memory); nothing was written"]
+    assert not out.exists() or not list(out.glob("*.pdf"))
+    assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""

@@ -37,7 +37,7 @@ from make_book.cache import (
     remember,
 )
 from make_book.config import Config, load_config
-from make_book.errors import Diagnostic, MakeBookError
+from make_book.errors import BuildAbandoned, Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
 from make_book.model import Artifact, Edition, OutputFile, Styles
 from make_book.output import write_atomic
@@ -171,7 +171,7 @@ def _load_texts(texts: KnownTexts, paths: list[Path], config: Config, jobs: int)
     def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
         if cores == 1 or len(files) < TEXTS_FOR_WORKERS:
             return list(map(load, files, configs))
-        with _forked_workers(cores) as pool:
+        with _forked_workers(cores) as (pool, _):
             loading = pool.map(load, files, configs, chunksize=max(1, len(files) // (cores * 8)))
             importlib.import_module("make_book.chunked_layout")  # meanwhile
             return list(loading)
@@ -202,7 +202,8 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     if any(renderer.name == "pdf" for renderer in renderers) and not subsets_fonts_fast():
         say(SLOW_SUBSETTER)
     started = time.perf_counter()
-    with _forked_workers(workers) as pool, concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
+    with _forked_workers(workers) as (pool, processes), \
+            concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         workers_by_rank = Workers(pool, workers)
 
         def render(edition: Edition) -> RenderedEdition:
@@ -243,6 +244,11 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                     except BrokenProcessPool:
                         raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed "
                                             "or out of memory); nothing was written") from None
+                # A worker that dies while it sends a result leaves part of it in the pool's pipe, and the
+                # pool's thread waits for the rest for ever, never seeing the death (build._abandon).
+                if pending and any(process.exitcode is not None for process in processes):
+                    raise BuildAbandoned(f"a worker rendering {_names([futures[future] for future in pending])} "
+                                         "died (killed or out of memory); nothing was written")
                 if status and pending:
                     status(f"rendering {_names([futures[future] for future in pending])}… "
                            f"{time.perf_counter() - started:.0f} s")
@@ -254,9 +260,11 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
 
 
 @contextlib.contextmanager
-def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+def _forked_workers(count: int) -> Iterator[tuple[concurrent.futures.ProcessPoolExecutor,
+                                                  tuple[multiprocessing.Process, ...]]]:
     """`count` worker processes, all forked as the `with` is entered (when this process has no thread
-    yet): they have what it has imported by then."""
+    yet): they have what it has imported by then. With the pool, its processes (this process's only
+    children then), to see one die."""
     # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
     # process, with the interrupt) and not this process (which went on to write the files): held until
     # they are forked; each worker takes it again as it starts (_start_worker).
@@ -271,8 +279,8 @@ def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecut
             try:
                 pool.submit(int).result()  # the workers are forked now
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                yield pool
-            except KeyboardInterrupt:
+                yield pool, tuple(multiprocessing.active_children())
+            except (KeyboardInterrupt, BuildAbandoned):
                 _abandon(pool)
                 raise
             except BaseException:
@@ -284,11 +292,11 @@ def _forked_workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecut
 
 
 def _abandon(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """The workers ended now, without waiting for them (an interrupt). A worker that Ctrl-C ended while
-    it sent a result leaves part of it in the pool's pipe, and the pool's thread then waits for the rest
-    for ever (the pipe's other end stays open here): waiting for the pool hung the build (seen once in
-    29 presses in a first build's first seconds). The process then ends without waiting for that thread
-    either (cli.py)."""
+    """The workers ended now, without waiting for them (an interrupt, a worker dead). A worker that
+    Ctrl-C ended while it sent a result leaves part of it in the pool's pipe, and the pool's thread then
+    waits for the rest for ever (the pipe's other end stays open here): waiting for the pool hung the
+    build (seen once in 29 presses in a first build's first seconds). The process then ends without
+    waiting for that thread either (cli.py)."""
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
         worker.kill()

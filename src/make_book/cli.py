@@ -12,6 +12,7 @@ import click
 
 from make_book import __version__
 from make_book.build import BuildRequest, build
+from make_book.errors import BuildAbandoned
 from make_book.render import format_choices
 from make_book.fmt import format_files, format_stream
 
@@ -203,6 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
+    except BuildAbandoned as exc:
+        if _verbose(ctx):
+            traceback.print_exc()
+        exc.show()
+        _exit_now(exc.exit_code)
     except click.ClickException as exc:
         if _verbose(ctx):
             traceback.print_exc()
@@ -210,17 +216,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted: files already in the output folder are unchanged.", err=True)
-        # Ended at once: Python's own exit would wait for the worker pool's thread, which a worker ended
-        # while it sent a result leaves waiting for ever (build._abandon).
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
+        _exit_now(130)
     except Exception as exc:  # a bug, not a user error: still one clear line unless -v
         if _verbose(ctx):
             traceback.print_exc()
         click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
                    err=True)
         sys.exit(1)
+
+
+def _exit_now(status: int) -> None:
+    """Ended at once: Python's own exit would wait for the worker pool's thread, which a worker ended
+    while it sent a result leaves waiting for ever (build._abandon)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _verbose(ctx: click.Context | None) -> bool:

@@ -60,6 +60,11 @@ class MakeBookError(click.ClickException):
         self.line = line
 
 
+class BuildAbandoned(MakeBookError):
+    """The build left its worker processes without waiting for them (one died): the process ends with
+    this message and without Python's own exit, which would wait for the pool's thread (build.py)."""
+
+
 class ConfigError(MakeBookError):
     """One or more problems in book.toml, all reported at once."""
 
