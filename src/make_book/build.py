@@ -247,8 +247,9 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                 # A worker that dies while it sends a result leaves part of it in the pool's pipe, and the
                 # pool's thread waits for the rest for ever, never seeing the death (build._abandon).
                 if pending and any(process.exitcode is not None for process in processes):
-                    raise BuildAbandoned(f"a worker rendering {_names([futures[future] for future in pending])} "
-                                         "died (killed or out of memory); nothing was written")
+                    waiting = sorted((futures[future] for future in pending), key=editions.index)
+                    raise BuildAbandoned(f"a worker rendering {_names(waiting)} died (killed or out of memory); "
+                                         "nothing was written")
                 if status and pending:
                     status(f"rendering {_names([futures[future] for future in pending])}… "
                            f"{time.perf_counter() - started:.0f} s")
