@@ -22,6 +22,13 @@ def die() -> None:
     os._exit(1)
 
 
+def sleep_as_a_worker(ready) -> None:  # noqa: ANN001
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a build's workers have it (workers._start_worker)
+    ready.set()
+    time.sleep(30)
+
+
 @pytest.fixture
 def one_worker():
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -55,3 +62,34 @@ def test_a_task_two_editions_name_alike_runs_once(one_worker: Workers) -> None:
     other = one_worker.submit((1,), started_at, 0, once=("chunk", 2))
     assert again is first
     assert first.result(timeout=30) < other.result(timeout=30)
+
+
+def test_a_dead_worker_ends_the_wait_and_one_ended_by_ctrl_c_is_an_interrupt() -> None:
+    # check_alive is what the build calls as it waits: a worker that died while it sent a result is
+    # seen by nothing else (the pool's thread waits for the rest of the message)
+    import os
+    import signal
+
+    from make_book.errors import BuildAbandoned
+    from make_book.workers import check_alive
+
+    context = multiprocessing.get_context("fork")
+    asleep = context.Process(target=sleep_as_a_worker, args=(context.Event(),))
+    asleep.start()
+    try:
+        check_alive((asleep,), "rendering tome 1")  # alive: nothing
+        for ended, raised in ((signal.SIGKILL, BuildAbandoned), (signal.SIGINT, KeyboardInterrupt)):
+            ready = context.Event()
+            worker = context.Process(target=sleep_as_a_worker, args=(ready,))
+            worker.start()
+            assert ready.wait(10)
+            os.kill(worker.pid, ended)
+            worker.join()
+            with pytest.raises(raised) as caught:
+                check_alive((asleep, worker), "rendering tome 1")
+            if raised is BuildAbandoned:
+                assert caught.value.message == ("a worker rendering tome 1 died (killed or out of memory); "
+                                                "nothing was written")
+    finally:
+        asleep.kill()
+        asleep.join()

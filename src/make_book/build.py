@@ -7,19 +7,14 @@ them atomically. A failure in phase one writes nothing, so earlier artifacts sta
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import importlib
-import multiprocessing
 import os
 import resource
-import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +32,7 @@ from make_book.cache import (
     remember,
 )
 from make_book.config import Config, load_config
-from make_book.errors import BuildAbandoned, Diagnostic, MakeBookError
+from make_book.errors import Diagnostic, MakeBookError
 from make_book.fonts import check_coverage
 from make_book.model import Artifact, Edition, OutputFile, Styles
 from make_book.output import write_atomic
@@ -45,7 +40,7 @@ from make_book.release import write_release_files
 from make_book.render import Renderer, RenderJob, format_choices, selected_renderers
 from make_book.sources import list_texts
 from make_book.styles import read_styles
-from make_book.workers import Workers
+from make_book.workers import Workers, check_alive, forked_workers
 
 if TYPE_CHECKING:
     from make_book.chunked_layout import ChunkedLayout
@@ -171,7 +166,7 @@ def _load_texts(texts: KnownTexts, paths: list[Path], config: Config, jobs: int)
     def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
         if cores == 1 or len(files) < TEXTS_FOR_WORKERS:
             return list(map(load, files, configs))
-        with _forked_workers(cores) as (pool, _):
+        with forked_workers(cores) as (pool, _):
             loading = pool.map(load, files, configs, chunksize=max(1, len(files) // (cores * 8)))
             importlib.import_module("make_book.chunked_layout")  # meanwhile
             return list(loading)
@@ -202,7 +197,7 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     if any(renderer.name == "pdf" for renderer in renderers) and not subsets_fonts_fast():
         say(SLOW_SUBSETTER)
     started = time.perf_counter()
-    with _forked_workers(workers) as (pool, processes), \
+    with forked_workers(workers) as (pool, processes), \
             concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         workers_by_rank = Workers(pool, workers)
 
@@ -244,12 +239,8 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                     except BrokenProcessPool:
                         raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed "
                                             "or out of memory); nothing was written") from None
-                # A worker that dies while it sends a result leaves part of it in the pool's pipe, and the
-                # pool's thread waits for the rest for ever, never seeing the death (build._abandon).
-                if pending and any(process.exitcode is not None for process in processes):
-                    waiting = sorted((futures[future] for future in pending), key=editions.index)
-                    raise BuildAbandoned(f"a worker rendering {_names(waiting)} died (killed or out of memory); "
-                                         "nothing was written")
+                if pending:
+                    check_alive(processes, f"rendering {_names(sorted(map(futures.get, pending), key=editions.index))}")
                 if status and pending:
                     status(f"rendering {_names([futures[future] for future in pending])}… "
                            f"{time.perf_counter() - started:.0f} s")
@@ -258,62 +249,6 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
             raise
         order = [edition.name for edition in editions]
         return sorted(results, key=lambda rendered: order.index(rendered.name))
-
-
-@contextlib.contextmanager
-def _forked_workers(count: int) -> Iterator[tuple[concurrent.futures.ProcessPoolExecutor,
-                                                  tuple[multiprocessing.Process, ...]]]:
-    """`count` worker processes, all forked as the `with` is entered (when this process has no thread
-    yet): they have what it has imported by then. With the pool, its processes (this process's only
-    children then), to see one die."""
-    # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
-    # process, with the interrupt) and not this process (which went on to write the files): held until
-    # they are forked; each worker takes it again as it starts (_start_worker).
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's
-        # garbage collection removes: a worker's last one never is (workers end without it). The workers'
-        # temporary files go in a folder of this build's, removed when it ends however it ends.
-        with tempfile.TemporaryDirectory(prefix="make-book-") as scratch:
-            pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                                          initializer=_start_worker, initargs=(scratch, mask))
-            try:
-                pool.submit(int).result()  # the workers are forked now
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                yield pool, tuple(multiprocessing.active_children())
-            except (KeyboardInterrupt, BuildAbandoned):
-                _abandon(pool)
-                raise
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # an error: the tasks running end first, as on success
-                raise
-            pool.shutdown()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _abandon(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """The workers ended now, without waiting for them (an interrupt, a worker dead). A worker that
-    Ctrl-C ended while it sent a result leaves part of it in the pool's pipe, and the pool's thread then
-    waits for the rest for ever (the pipe's other end stays open here): waiting for the pool hung the
-    build (seen once in 29 presses in a first build's first seconds). The process then ends without
-    waiting for that thread either (cli.py)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
-        worker.kill()
-        worker.join(timeout=5)
-
-
-def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:
-    """In each worker as it starts: its temporary files in the build's folder; what it inherits out of the
-    garbage collector's sight (a full collection after each chunk went through all of it: 0.10 s a
-    chunk, 0.06 s frozen); and Ctrl-C again, which ends a worker at once and quietly (no traceback of
-    its own: the build, which has it too, says it was interrupted), one pressed while it was forked
-    included."""
-    tempfile.tempdir = scratch
-    gc.freeze()  # the modules, the book and the styles it inherits are no garbage
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _label(name: str) -> str:

@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _exit_now(status: int) -> None:
     """Ended at once: Python's own exit would wait for the worker pool's thread, which a worker ended
-    while it sent a result leaves waiting for ever (build._abandon)."""
+    while it sent a result leaves waiting for ever (workers._abandon)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)

@@ -62,7 +62,7 @@ class MakeBookError(click.ClickException):
 
 class BuildAbandoned(MakeBookError):
     """The build left its worker processes without waiting for them (one died): the process ends with
-    this message and without Python's own exit, which would wait for the pool's thread (build.py)."""
+    this message and without Python's own exit, which would wait for the pool's thread (workers.py)."""
 
 
 class ConfigError(MakeBookError):

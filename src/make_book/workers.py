@@ -1,4 +1,5 @@
-"""The worker processes, given the most urgent task first.
+"""The worker processes: forked as a build needs them, watched, left at once on Ctrl-C, and given the
+most urgent task first.
 
 ProcessPoolExecutor runs tasks in the order they are submitted; a build submits a tome's chunks, then
 learns what follows them (the TOC laid out again, the folio sheets, the join), and that work is on the
@@ -7,13 +8,20 @@ wait here, in order of rank, and the pool is given only as many as it has worker
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import itertools
+import multiprocessing
+import signal
+import tempfile
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
+
+from make_book.errors import BuildAbandoned
 
 
 class Workers:
@@ -77,3 +85,71 @@ class Workers:
         else:
             future.set_result(task.result())
         self._dispatch()
+
+
+@contextlib.contextmanager
+def forked_workers(count: int) -> Iterator[tuple[ProcessPoolExecutor,
+                                                  tuple[multiprocessing.Process, ...]]]:
+    """`count` worker processes, all forked as the `with` is entered (when this process has no thread
+    yet): they have what it has imported by then. With the pool, its processes (this process's only
+    children then), to see one die."""
+    # Ctrl-C while the workers are forked would reach a half-made worker (which then went on as this
+    # process, with the interrupt) and not this process (which went on to write the files): held until
+    # they are forked; each worker takes it again as it starts (_start_worker).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        # WeasyPrint copies the fonts of every layout into a temporary folder that only the layout's
+        # garbage collection removes: a worker's last one never is (workers end without it). The workers'
+        # temporary files go in a folder of this build's, removed when it ends however it ends.
+        with tempfile.TemporaryDirectory(prefix="make-book-") as scratch:
+            pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_start_worker, initargs=(scratch, mask))
+            try:
+                pool.submit(int).result()  # the workers are forked now
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                yield pool, tuple(multiprocessing.active_children())
+            except (KeyboardInterrupt, BuildAbandoned):
+                _abandon(pool)
+                raise
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # an error: the tasks running end first, as on success
+                raise
+            pool.shutdown()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """The workers ended now, without waiting for them (an interrupt, a worker dead). A worker that
+    Ctrl-C ended while it sent a result leaves part of it in the pool's pipe, and the pool's thread then
+    waits for the rest for ever (the pipe's other end stays open here): waiting for the pool hung the
+    build (seen once in 29 presses in a first build's first seconds). The process then ends without
+    waiting for that thread either (cli.py)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():  # reaps those Ctrl-C has ended already
+        worker.kill()
+        worker.join(timeout=5)
+
+
+def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:
+    """In each worker as it starts: its temporary files in the build's folder; what it inherits out of the
+    garbage collector's sight (a full collection after each chunk went through all of it: 0.10 s a
+    chunk, 0.06 s frozen); and Ctrl-C again, which ends a worker at once and quietly (no traceback of
+    its own: the build, which has it too, says it was interrupted), one pressed while it was forked
+    included."""
+    tempfile.tempdir = scratch
+    gc.freeze()  # the modules, the book and the styles it inherits are no garbage
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def check_alive(processes: tuple[multiprocessing.Process, ...], doing: str) -> None:
+    """Raises if a worker has ended: KeyboardInterrupt if Ctrl-C ended it (this process's own may come
+    a moment later), else BuildAbandoned. A worker that dies while it sends a result leaves part of it in
+    the pool's pipe, and the pool's thread waits for the rest for ever, never seeing the death: the
+    build watches its workers itself as it waits."""
+    ended = [process.exitcode for process in processes if process.exitcode is not None]
+    if -signal.SIGINT in ended:
+        raise KeyboardInterrupt
+    if ended:
+        raise BuildAbandoned(f"a worker {doing} died (killed or out of memory); nothing was written")
