@@ -22,7 +22,7 @@ def die() -> None:
     os._exit(1)
 
 
-def sleep_as_a_worker(ready) -> None:  # noqa: ANN001
+def sleep_as_a_worker(ready: multiprocessing.synchronize.Event) -> None:
     import signal
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a build's workers have it (workers._start_worker)
     ready.set()
