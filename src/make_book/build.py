@@ -240,10 +240,10 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                         raise MakeBookError(f"the worker rendering {_label(futures[future].name)} died (killed "
                                             "or out of memory); nothing was written") from None
                 if pending:
-                    check_alive(processes, f"rendering {_names(sorted(map(futures.get, pending), key=editions.index))}")
-                if status and pending:
-                    status(f"rendering {_names([futures[future] for future in pending])}… "
-                           f"{time.perf_counter() - started:.0f} s")
+                    waiting = _names(sorted(map(futures.get, pending), key=editions.index))
+                    check_alive(processes, f"rendering {waiting}")
+                    if status:
+                        status(f"rendering {waiting}… {time.perf_counter() - started:.0f} s")
         except BaseException:
             workers_by_rank.abandon()  # the threads waiting for a task end now: leaving the `with` waits for them
             raise
