@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -115,6 +116,34 @@ def test_a_build_killed_while_rendering_leaves_no_partial_file(tmp_path: Path) -
     process.wait()
     # the chunk cache (a folder) may keep what was laid out before the kill
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == previous
+
+
+def test_a_build_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
+    # SIGKILL to the build's process alone (as a CI job's timeout may send it): its workers, waiting for
+    # tasks that will never come, were left running for ever
+    manuscript = generate(tmp_path, texts=120, seed=3)
+    process = subprocess.Popen([sys.executable, "-m", "make_book", "build", "--manuscript", str(manuscript),
+                                "--out", str(tmp_path / "build")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True, text=True)
+    try:
+        for line in process.stdout:
+            if line.startswith("rendering"):
+                break
+        time.sleep(1.0)
+        assert process.poll() is None, "the build finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _group(process.pid):
+            time.sleep(0.1)
+        assert _group(process.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group(group: int) -> list[str]:
+    return subprocess.run(["pgrep", "-g", str(group)], check=False, capture_output=True, text=True).stdout.split()
 
 
 def test_builds_split_per_edition_assemble_into_the_release_one_build_gives(small_project: Path,

@@ -9,10 +9,12 @@ wait here, in order of rank, and the pool is given only as many as it has worker
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import heapq
 import itertools
 import multiprocessing
+import os
 import signal
 import tempfile
 import threading
@@ -103,7 +105,7 @@ def forked_workers(count: int) -> Iterator[tuple[ProcessPoolExecutor,
         # temporary files go in a folder of this build's, removed when it ends however it ends.
         with tempfile.TemporaryDirectory(prefix="make-book-") as scratch:
             pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_start_worker, initargs=(scratch, mask))
+                                       initializer=_start_worker, initargs=(scratch, mask, os.getpid()))
             try:
                 pool.submit(int).result()  # the workers are forked now
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -131,16 +133,32 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
         worker.join(timeout=5)
 
 
-def _start_worker(scratch: str, mask: set[signal.Signals]) -> None:
-    """In each worker as it starts: its temporary files in the build's folder; what it inherits out of the
-    garbage collector's sight (a full collection after each chunk went through all of it: 0.10 s a
-    chunk, 0.06 s frozen); and Ctrl-C again, which ends a worker at once and quietly (no traceback of
-    its own: the build, which has it too, says it was interrupted), one pressed while it was forked
-    included."""
+def _start_worker(scratch: str, mask: set[signal.Signals], build: int) -> None:
+    """In each worker as it starts: its end with the build's process, however that ends; its temporary
+    files in the build's folder; what it inherits out of the garbage collector's sight (a full collection
+    after each chunk went through all of it: 0.10 s a chunk, 0.06 s frozen); and Ctrl-C again, which ends
+    a worker at once and quietly (no traceback of its own: the build, which has it too, says it was
+    interrupted), one pressed while it was forked included."""
+    _end_with(build)
     tempfile.tempdir = scratch
     gc.freeze()  # the modules, the book and the styles it inherits are no garbage
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _end_with(build: int) -> None:
+    """This worker killed when the build's process ends (Linux's PR_SET_PDEATHSIG): a build killed
+    outright (SIGKILL, a CI job's timeout) left its workers waiting for tasks for ever, each with its
+    memory. Elsewhere, nothing."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() != build:
+        os._exit(1)  # the build ended before this worker asked
 
 
 def check_alive(processes: tuple[multiprocessing.Process, ...], doing: str) -> None:
