@@ -152,7 +152,8 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def _end_with(build: int) -> None:
     """This worker killed when the build's process ends (Linux's PR_SET_PDEATHSIG): a build killed
     outright (SIGKILL, a CI job's timeout) left its workers waiting for tasks for ever, each with its
-    memory. Elsewhere, nothing."""
+    memory. Elsewhere, nothing. The kernel watches the thread that forked the worker: the one that
+    entered forked_workers, which outlives the pool."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
