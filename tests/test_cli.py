@@ -217,12 +217,12 @@ def _half_sending_build(project: Path, out: Path, then: str) -> subprocess.Popen
         env={**os.environ, "PYTHONUNBUFFERED": "1", "THEN": then})
 
 
-def test_ctrl_c_ends_a_build_whose_worker_died_sending_its_result(small_project: Path, tmp_path: Path) -> None:
-    # The pool's thread then waits for the rest of the message for ever: the build, as it ended, waited
-    # for that thread and hung (once in 29 presses of Ctrl-C in a 612-text build's first seconds).
+def test_ctrl_c_ends_a_build_whose_workers_are_halfway_through_a_result(small_project: Path, tmp_path: Path) -> None:
+    # Ctrl-C ends them there, and the pool's thread then waits for the rest of the message for ever: the
+    # build, as it ended, waited for that thread and hung (once in 29 presses of Ctrl-C in a 612-text
+    # build's first seconds).
     import os
     import signal
-    import subprocess
     import time
 
     out = tmp_path / "out"
@@ -249,7 +249,6 @@ def test_a_worker_that_dies_sending_its_result_ends_the_build(small_project: Pat
     # the rest of the message), so the build watches its workers itself rather than wait for ever.
     import os
     import signal
-    import subprocess
 
     out = tmp_path / "out"
     build = _half_sending_build(small_project, out, then="die")

@@ -204,15 +204,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
-    except BuildAbandoned as exc:
-        if _verbose(ctx):
-            traceback.print_exc()
-        exc.show()
-        _exit_now(exc.exit_code)
     except click.ClickException as exc:
         if _verbose(ctx):
             traceback.print_exc()
         exc.show()
+        if isinstance(exc, BuildAbandoned):  # its workers left as they were
+            _exit_now(exc.exit_code)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted: files already in the output folder are unchanged.", err=True)
