@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 from weasyprint.formatting_structure.boxes import MarginBox
 
@@ -232,7 +233,9 @@ def with_pages_written(html: str, numbers: Mapping[str, int]) -> tuple[str, tupl
                 outside.append(target)
     if not outside:
         return html, ()
-    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), tuple(outside)
+    # written as XML, which html_tree parses in C: the same tree (lxml writes no HTML-only syntax then)
+    return (lxml.etree.tostring(document, method="xml", encoding="unicode", doctype="<!DOCTYPE html>"),
+            tuple(outside))
 
 
 def _within(edition: Edition, sections: frozenset[str]) -> Edition:

@@ -18,6 +18,7 @@ from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
 from make_book.fetcher import StylesFetcher
 from make_book.fonts import fallback_css, fallback_faces_used, font_chain
+from make_book.html_tree import ParsedHTML, parse_html
 from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 from make_book.typeset import HYPHEN, Frame, LinePlan
@@ -123,7 +124,9 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     fetcher = StylesFetcher(styles)
     sheets = (sheets if sheets is not None else stylesheet_texts(styles, html)) + (setup.css,)
     fonts, stylesheets, refused = _parsed(styles, sheets)
-    parsed = HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher)
+    root = parse_html(html)
+    parsed = (HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
+              else ParsedHTML(root, _base_url(styles), fetcher))
     document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     if any("leader(" in sheet for sheet in sheets):
         _leaders_as_runs(document)

@@ -1,0 +1,78 @@
+"""The print HTML parsed in C (html_tree.py) is the tree WeasyPrint's own parser builds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+import tinyhtml5
+from conftest import ROOT
+from make_book import layout
+from make_book.assemble import assemble, editions
+from make_book.chunks import FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks
+from make_book.config import load_config
+from make_book.html_tree import parse_html
+from make_book.layout import PageSetup
+from make_book.styles import read_styles
+
+
+def _same(ours: ET.Element, theirs: ET.Element, path: str = "") -> None:
+    assert (ours.tag, ours.attrib, ours.text, ours.tail, len(ours)) == \
+        (theirs.tag, theirs.attrib, theirs.text, theirs.tail, len(theirs)), path
+    for mine, other in zip(ours, theirs):
+        _same(mine, other, f"{path}/{other.tag}")
+
+
+@pytest.fixture(scope="module")
+def laid_out_html() -> list[str]:
+    """Every kind of HTML a build lays out: the paragraph probe, a chunk of texts with its lines set, the
+    front matter with its TOC's pages written in, a folio sheet and the blank verso."""
+    config = load_config(ROOT / "manuscript")
+    styles = read_styles(config.styles_dir, config.fonts.fallback)
+    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), styles)[0]
+    setup = PageSetup.for_reader(edition.pdf)
+    seen: list[str] = []
+    parse = layout.parse_html
+
+    def recorded(html: str) -> ET.Element | None:
+        seen.append(html)
+        return parse(html)
+
+    timestamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout, "parse_html", recorded)
+        front, texts = plan_chunks(edition, 2)[:2]
+        assert FRONT in front.sections
+        lay_out_chunk(edition, styles, setup, timestamp, texts, {}, None, write_pdf=False)
+        lay_out_chunk(edition, styles, setup, timestamp, front, {"t1-001": 5}, None, write_pdf=False)
+        folio_sheet(edition.meta.language, styles, setup, "", 1, None)
+        blank_verso(edition.meta.language, styles, setup, None)
+    return seen
+
+
+def test_the_print_html_gives_the_tree_weasyprint_would_parse(laid_out_html: list[str]) -> None:
+    kinds = {'class="set"': "lines set", 'data-page="5"': "TOC's pages written", "page: auto": "folio sheet",
+             "break-before: right": "blank verso"}
+    assert {kind for marker, kind in kinds.items() for html in laid_out_html if marker in html} == set(kinds.values())
+    for html in laid_out_html:
+        ours = parse_html(html)
+        assert ours is not None, html[:300]
+        _same(ours, tinyhtml5.parse(html, namespace_html_elements=False))
+
+
+@pytest.mark.parametrize("html", [
+    "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><p>a</p></body></html>",  # HTML's void element
+    "<html><body><p>a&nbsp;b</p></body></html>",  # an entity XML does not define
+    "<html><body><p>a</p></body></html><p>after</p>",
+    "<section><p>no html element</p></section>",
+    "<html><body><p>a</p></body><body><p>b</p></body></html>",
+    "<html>text<body><p>a</p></body></html>",  # HTML would give it a body of its own
+])
+def test_html_that_xml_cannot_read_as_html_reads_it_is_left_to_weasyprint(html: str) -> None:
+    assert parse_html(html) is None
+
+
+def test_whitespace_around_head_and_body_goes_where_html_puts_it() -> None:
+    html = "<!DOCTYPE html>\n<html>\n <body>\n<p>a</p>\n</body>\n</html>\n"
+    _same(parse_html(html), tinyhtml5.parse(html, namespace_html_elements=False))
