@@ -16,7 +16,7 @@ from make_book.render import REGISTRY, RenderJob
 PACKAGE = ROOT / "src" / "make_book"
 # The stages, earliest first: a module may import from its own layer or an earlier one, never a later.
 LAYERS = [
-    {"errors", "schema", "output", "syntax", "paths", "linebreak", "measure", "workers"},
+    {"errors", "schema", "output", "syntax", "paths", "linebreak", "measure", "workers", "html_tree"},
     {"config"},
     {"model"},
     {"sources", "templates", "styles", "fonts", "cover"},
