@@ -202,19 +202,23 @@ def half_sent(*_):
     time.sleep(60)  # until Ctrl-C ends it
 
 make_book.build.render_edition = half_sent
+if os.environ.get("WHEN") == "reading":  # the texts' loading in workers (a first build of 64 texts or more)
+    import make_book.assemble
+    make_book.assemble.load_text = half_sent
 from make_book.cli import main
 main(sys.argv[1:])
 """
 
 
-def _half_sending_build(project: Path, out: Path, then: str) -> subprocess.Popen:
-    """A build whose workers write the length of their result and then die (`then` "die") or wait."""
+def _half_sending_build(project: Path, out: Path, then: str, when: str = "rendering") -> subprocess.Popen:
+    """A build whose workers write the length of their result and then die (`then` "die") or wait, as
+    they render (`when`) or as they read the texts ("reading")."""
     import os
     import sys
     return subprocess.Popen(
-        [sys.executable, "-c", _HALF_SENT, "build", "--manuscript", str(project), "--out", str(out)],
+        [sys.executable, "-c", _HALF_SENT, "build", "--manuscript", str(project), "--out", str(out), "-j", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "THEN": then})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "THEN": then, "WHEN": when})
 
 
 def test_ctrl_c_ends_a_build_whose_workers_are_halfway_through_a_result(small_project: Path, tmp_path: Path) -> None:
@@ -244,21 +248,28 @@ def test_ctrl_c_ends_a_build_whose_workers_are_halfway_through_a_result(small_pr
     assert subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True).stdout == b""  # no worker left
 
 
-def test_a_worker_that_dies_sending_its_result_ends_the_build(small_project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("when", ["rendering", "reading"])
+def test_a_worker_that_dies_sending_its_result_ends_the_build(small_project: Path, tmp_path: Path, when: str) -> None:
     # Killed from outside or by the kernel out of memory: the pool never sees it die (its thread waits for
-    # the rest of the message), so the build watches its workers itself rather than wait for ever.
+    # the rest of the message), so the build watches its workers itself rather than wait for ever: as
+    # they render, and as they read a first build's texts (64 or more).
     import os
+    import shutil
     import signal
 
+    if when == "reading":
+        first = min((small_project / "tome-1").glob("*.txt"))
+        for copy in range(64):
+            shutil.copy(first, first.with_name(f"9{copy:02d}-{first.name}"))
     out = tmp_path / "out"
-    build = _half_sending_build(small_project, out, then="die")
+    build = _half_sending_build(small_project, out, then="die", when=when)
     try:
         _, stderr = build.communicate(timeout=60)
     finally:
         if build.poll() is None:  # hung: not left behind
             os.killpg(build.pid, signal.SIGKILL)
     assert build.returncode == 1
-    assert stderr.strip().splitlines() == [
-        "Error: a worker rendering tome 1, 2 died (killed or out of memory); nothing was written"]
+    doing = "rendering tome 1, 2" if when == "rendering" else "reading texts"
+    assert stderr.strip().splitlines() == [f"Error: a worker {doing} died (killed or out of memory); nothing was written"]
     assert not out.exists() or not list(out.glob("*.pdf"))
     assert subprocess.run(["pgrep", "-g", str(build.pid)], check=False, capture_output=True).stdout == b""

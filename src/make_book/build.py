@@ -166,12 +166,30 @@ def _load_texts(texts: KnownTexts, paths: list[Path], config: Config, jobs: int)
     def map_texts(load: Callable, files: list[Path], configs: Iterable[Config]) -> list:
         if cores == 1 or len(files) < TEXTS_FOR_WORKERS:
             return list(map(load, files, configs))
-        with forked_workers(cores) as (pool, _):
-            loading = pool.map(load, files, configs, chunksize=max(1, len(files) // (cores * 8)))
+        pairs = list(zip(files, configs))
+        size = max(1, len(pairs) // (cores * 8))
+        with forked_workers(cores) as (pool, processes):
+            batches = [pool.submit(_load_batch, load, pairs[start:start + size])
+                       for start in range(0, len(pairs), size)]
             importlib.import_module("make_book.chunked_layout")  # meanwhile
-            return list(loading)
+            # watched as the rendering is: a worker dying as it sends a batch would leave the wait endless
+            pending = set(batches)
+            while pending:
+                _, pending = concurrent.futures.wait(pending, timeout=0.5)
+                if pending:
+                    check_alive(processes, "reading texts")
+            try:
+                return [text for batch in batches for text in batch.result()]
+            except BrokenProcessPool:
+                raise MakeBookError("a worker reading texts died (killed or out of memory); nothing was written") \
+                    from None
 
     texts.load_all(paths, config, map_texts)
+
+
+def _load_batch(load: Callable, pairs: list[tuple[Path, Config]]) -> list:
+    """Texts read in a worker, a batch at a time (`pool.map`'s chunksize, which the build cannot watch)."""
+    return [load(path, config) for path, config in pairs]
 
 
 def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[Renderer, ...],
