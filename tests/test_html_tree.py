@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import tinyhtml5
-from conftest import ROOT
+from conftest import ROOT, make_project
 from make_book import layout
 from make_book.assemble import assemble, editions
-from make_book.chunks import FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks
+from make_book.chunks import BACK, FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks
 from make_book.config import load_config
 from make_book.html_tree import parse_html
 from make_book.layout import PageSetup
@@ -25,13 +25,17 @@ def _same(ours: ET.Element, theirs: ET.Element, path: str = "") -> None:
 
 
 @pytest.fixture(scope="module")
-def laid_out_html() -> list[str]:
+def laid_out_html(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every kind of HTML a build lays out: the paragraph probe, a chunk of texts with its lines set, the
-    front matter with its TOC's pages written in, a folio sheet and the blank verso."""
-    config = load_config(ROOT / "manuscript")
+    front matter with its TOC's pages written in, the index, a folio sheet and the blank verso; in the
+    omnibus, whose texts follow their tome's part title."""
+    project = make_project(tmp_path_factory.mktemp("html"), ROOT / "manuscript")
+    with (project / "book.toml").open("a", encoding="utf-8") as book:
+        book.write("\n[omnibus]\n")
+    config = load_config(project)
     styles = read_styles(config.styles_dir, config.fonts.fallback)
-    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), styles)[0]
-    setup = PageSetup.for_reader(edition.pdf)
+    omnibus, tome = editions(assemble(config).book, config.editions(names=("integrale", "tome-1")), styles)
+    setup = PageSetup.for_reader(tome.pdf)
     seen: list[str] = []
     parse = layout.parse_html
 
@@ -42,18 +46,19 @@ def laid_out_html() -> list[str]:
     timestamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layout, "parse_html", recorded)
-        front, texts = plan_chunks(edition, 2)[:2]
-        assert FRONT in front.sections
-        lay_out_chunk(edition, styles, setup, timestamp, texts, {}, None, write_pdf=False)
-        lay_out_chunk(edition, styles, setup, timestamp, front, {"t1-001": 5}, None, write_pdf=False)
-        folio_sheet(edition.meta.language, styles, setup, "", 1, None)
-        blank_verso(edition.meta.language, styles, setup, None)
+        for edition in (tome, omnibus):
+            front, texts, *_, back = plan_chunks(edition, 2)
+            assert FRONT in front.sections and back.sections == BACK
+            for chunk in (front, texts, back):
+                lay_out_chunk(edition, styles, setup, timestamp, chunk, {"t1-001": 5}, None, write_pdf=False)
+        folio_sheet(tome.meta.language, styles, setup, "", 1, None)
+        blank_verso(tome.meta.language, styles, setup, None)
     return seen
 
 
 def test_the_print_html_gives_the_tree_weasyprint_would_parse(laid_out_html: list[str]) -> None:
-    kinds = {'class="set"': "lines set", 'data-page="5"': "TOC's pages written", "page: auto": "folio sheet",
-             "break-before: right": "blank verso"}
+    kinds = {'class="set"': "lines set", 'data-page="5"': "TOC's pages written", 'class="contributors"': "index",
+             'class="part"': "part title", "page: auto": "folio sheet", "break-before: right": "blank verso"}
     assert {kind for marker, kind in kinds.items() for html in laid_out_html if marker in html} == set(kinds.values())
     for html in laid_out_html:
         ours = parse_html(html)
