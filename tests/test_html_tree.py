@@ -10,7 +10,7 @@ import tinyhtml5
 from conftest import ROOT, make_project
 from make_book import layout
 from make_book.assemble import assemble, editions
-from make_book.chunks import BACK, FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks
+from make_book.chunks import BACK, FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks, with_pages_written
 from make_book.config import load_config
 from make_book.html_tree import parse_html
 from make_book.layout import PageSetup
@@ -81,3 +81,16 @@ def test_html_that_xml_cannot_read_as_html_reads_it_is_left_to_weasyprint(html: 
 def test_whitespace_around_head_and_body_goes_where_html_puts_it() -> None:
     html = "<!DOCTYPE html>\n<html>\n <body>\n<p>a</p>\n</body>\n</html>\n"
     _same(parse_html(html), tinyhtml5.parse(html, namespace_html_elements=False))
+
+
+def test_a_toc_whose_text_xml_cannot_hold_is_written_as_html() -> None:
+    # A chunk linking outside it is written again with its links' pages (with_pages_written): as XML,
+    # unless XML cannot hold its text, when WeasyPrint parses it itself and would read `<span/>` as a
+    # span left open.
+    html = ('<!DOCTYPE html><html lang="fr"><head><title>T</title></head><body><p><a href="#t1-001">Titre'
+            '\uffff</a><span class="toc-author"></span> suite</p></body></html>')
+    written, _ = with_pages_written(html, {"t1-001": 3})
+    tree = parse_html(written) or tinyhtml5.parse(written, namespace_html_elements=False)
+    span = tree.find("body/p/span")
+    assert span is not None and len(span) == 0 and span.text is None and span.tail == " suite"
+    assert tree.find("body/p/a").get("data-page") == "3"

@@ -35,6 +35,7 @@ from weasyprint.formatting_structure.boxes import MarginBox
 from make_book.book_html import print_html
 from make_book.config import tome_edition_name
 from make_book.errors import Diagnostic
+from make_book.html_tree import parse_html
 from make_book.layout import (
     PageSetup,
     lay_out,
@@ -233,9 +234,12 @@ def with_pages_written(html: str, numbers: Mapping[str, int]) -> tuple[str, tupl
                 outside.append(target)
     if not outside:
         return html, ()
-    # written as XML, which html_tree parses in C: the same tree (lxml writes no HTML-only syntax then)
-    return (lxml.etree.tostring(document, method="xml", encoding="unicode", doctype="<!DOCTYPE html>"),
-            tuple(outside))
+    # Written as XML, which html_tree parses in C into the same tree; as HTML where XML cannot hold the
+    # text (a noncharacter, say), since WeasyPrint's HTML parser would misread XML's `<span/>`.
+    as_xml = lxml.etree.tostring(document, method="xml", encoding="unicode", doctype="<!DOCTYPE html>")
+    if parse_html(as_xml) is not None:
+        return as_xml, tuple(outside)
+    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), tuple(outside)
 
 
 def _within(edition: Edition, sections: frozenset[str]) -> Edition:
