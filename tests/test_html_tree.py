@@ -73,6 +73,8 @@ def test_the_print_html_gives_the_tree_weasyprint_would_parse(laid_out_html: lis
     "<section><p>no html element</p></section>",
     "<html><body><p>a</p></body><body><p>b</p></body></html>",
     "<html>text<body><p>a</p></body></html>",  # HTML would give it a body of its own
+    "<html><head></head><body><!-- kept by HTML as a node --><p>a</p></body></html>",
+    "<html><head></head><body><p><![CDATA[a]]></p></body></html>",  # a comment to HTML, text to XML
 ])
 def test_html_that_xml_cannot_read_as_html_reads_it_is_left_to_weasyprint(html: str) -> None:
     assert parse_html(html) is None

@@ -16,8 +16,10 @@ from weasyprint import HTML, _find_base_url
 
 def parse_html(html: str) -> ET.Element | None:
     """The tree tinyhtml5 would build (namespace_html_elements=False) for this document, or None when
-    it is not one whose tree an XML parser can give: not well-formed, or not <html> holding <head>
-    (which HTML adds when it is missing) then <body>."""
+    it is not one whose tree an XML parser can give: not well-formed, with a comment, CDATA or a
+    processing instruction, or not <html> holding <head> (which HTML adds when it is missing) then <body>."""
+    if "<!--" in html or "<![" in html or "<?" in html:
+        return None  # comments HTML keeps in the tree, CDATA and processing instructions it reads otherwise
     builder = ET.TreeBuilder()
     parser = expat.ParserCreate()  # no namespaces: `epub:type` stays one name, as HTML has it
     parser.buffer_text = True
