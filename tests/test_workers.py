@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
-from make_book.workers import Workers
+from make_book.workers import Workers, forked_workers
 
 
 def started_at(hold: float) -> float:
@@ -62,6 +62,27 @@ def test_a_task_two_editions_name_alike_runs_once(one_worker: Workers) -> None:
     other = one_worker.submit((1,), started_at, 0, once=("chunk", 2))
     assert again is first
     assert first.result(timeout=30) < other.result(timeout=30)
+
+
+class NotToBeSent:
+    """Stands for an edition: what a worker has from the fork need not be sent, and this cannot be."""
+
+    value = 7
+
+    def __reduce__(self) -> tuple:
+        raise TypeError("pickled")
+
+
+def value_of(thing: NotToBeSent) -> int:
+    return thing.value
+
+
+def test_what_the_workers_inherit_reaches_a_task_by_reference_and_only_while_they_run() -> None:
+    kept = NotToBeSent()
+    with forked_workers(1, inherit=(kept,)) as (pool, _):
+        assert Workers(pool, 1).submit((0,), value_of, kept).result() == 7
+    with forked_workers(1) as (pool, _), pytest.raises(TypeError, match="pickled"):
+        Workers(pool, 1).submit((0,), value_of, kept).result()  # other workers, which have it not
 
 
 def test_a_dead_worker_ends_the_wait_and_one_ended_by_ctrl_c_is_an_interrupt() -> None:

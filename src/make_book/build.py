@@ -215,7 +215,7 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
     if any(renderer.name == "pdf" for renderer in renderers) and not subsets_fonts_fast():
         say(SLOW_SUBSETTER)
     started = time.perf_counter()
-    with forked_workers(workers) as (pool, processes), \
+    with forked_workers(workers, inherit=(*editions, styles)) as (pool, processes), \
             concurrent.futures.ThreadPoolExecutor(len(editions)) as threads:
         workers_by_rank = Workers(pool, workers)
 
