@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -83,6 +84,26 @@ def test_what_the_workers_inherit_reaches_a_task_by_reference_and_only_while_the
         assert Workers(pool, 1).submit((0,), value_of, kept).result() == 7
     with forked_workers(1) as (pool, _), pytest.raises(TypeError, match="pickled"):
         Workers(pool, 1).submit((0,), value_of, kept).result()  # other workers, which have it not
+
+
+def down(depth: int) -> int:
+    return 0 if depth == 0 else down(depth - 1)
+
+
+def page_faults_going_down_and_up(times: int, depth: int) -> int:
+    """What a layout's recursion does: calls going a few hundred frames down and back, again and again."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(times):
+        down(depth)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+def test_a_task_s_calls_stay_in_one_chunk_of_python_s_frame_stack() -> None:
+    # Here, each pass maps a chunk of the frame stack past each chunk edge it crosses and unmaps it on
+    # the way back: page faults (8,000 on CPython 3.11 to 3.13); a worker's task has room for its calls.
+    assert page_faults_going_down_and_up(1000, 400) >= 2000
+    with forked_workers(1) as (pool, _):
+        assert Workers(pool, 1).submit((0,), page_faults_going_down_and_up, 1000, 400).result() < 200
 
 
 def test_a_dead_worker_ends_the_wait_and_one_ended_by_ctrl_c_is_an_interrupt() -> None:
