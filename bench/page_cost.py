@@ -8,8 +8,9 @@ Three processes, each under callgrind, each first doing the same setup (imports,
 normalized, Pandoc's HTML read): one stops there (the baseline), one does what a build's worker does
 for one text chunk of tome 1 (chunks.lay_out_chunk: lines planned, laid out, PDF written), one lays
 out and writes Pandoc's standalone HTML of the same texts with bench/run.py's like-for-like
-stylesheet. Prints each one's instructions less the baseline's, per page. Needs valgrind (Debian's
-`valgrind`) and the bench extra (Pandoc).
+stylesheet. Both run as a build's worker runs a task (workers.with_room: without it, the count would
+depend on where the call stack stands). Prints each one's instructions less the baseline's, per page.
+Needs valgrind (Debian's `valgrind`) and the bench extra (Pandoc).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from make_book.chunks import lay_out_chunk, plan_chunks  # noqa: E402
 from make_book.config import load_config  # noqa: E402
 from make_book.layout import PageSetup  # noqa: E402
 from make_book.styles import read_styles  # noqa: E402
+from make_book.workers import with_room  # noqa: E402
 
 WAYS = ("baseline", "make-book", "pandoc")
 
@@ -55,7 +57,7 @@ def pandoc_html(edition, sections: frozenset[str], work: Path) -> Path:  # noqa:
 
 def measure(way: str, work: Path, chunk_number: int) -> None:
     """One process's work (run under callgrind): the setup, then `way`'s layout; prints its pages."""
-    from weasyprint import HTML  # imported by every way, as the setup
+    import weasyprint  # noqa: F401  (imported by every way, as the setup)
 
     config = load_config(work / "manuscript")
     styles = read_styles(config.styles_dir, config.fonts.fallback)
@@ -63,13 +65,19 @@ def measure(way: str, work: Path, chunk_number: int) -> None:
     chunk = plan_chunks(edition, 0)[chunk_number]
     html = work / "chunk.html"
     if way == "make-book":
-        laid = lay_out_chunk(edition, styles, PageSetup.for_reader(edition.pdf), build_timestamp(config), chunk,
-                             {}, None)
+        laid = with_room(lay_out_chunk, edition, styles, PageSetup.for_reader(edition.pdf), build_timestamp(config),
+                         chunk, {}, None)
         print(laid.pages)
     elif way == "pandoc":
-        document = HTML(filename=str(html)).render()
-        document.write_pdf()
-        print(len(document.pages))
+        print(with_room(pandoc_pages, html))
+
+
+def pandoc_pages(html: Path) -> int:
+    """WeasyPrint's layout and PDF of Pandoc's HTML: its page count."""
+    from weasyprint import HTML
+    document = HTML(filename=str(html)).render()
+    document.write_pdf()
+    return len(document.pages)
 
 
 def instructions(way: str, work: Path, chunk_number: int) -> subprocess.Popen:

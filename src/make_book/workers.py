@@ -112,10 +112,10 @@ def _by_reference(arg: object) -> object:
 
 def _call(fn: Callable, *args: object) -> object:
     """In a worker: `fn` given the objects it has from the fork for their references, with room."""
-    return _with_room(fn, *(_INHERITED[arg.key] if isinstance(arg, _Inherited) else arg for arg in args))
+    return with_room(fn, *(_INHERITED[arg.key] if isinstance(arg, _Inherited) else arg for arg in args))
 
 
-def _with_room(fn: Callable, *args: object) -> object:
+def with_room(fn: Callable, *args: object) -> object:
     return fn(*args)
 
 
@@ -125,7 +125,7 @@ def _with_room(fn: Callable, *args: object) -> object:
 # (0.1 to 0.4 s of system time a chunk). A task runs in a frame that asks for 1 MiB of that stack (its
 # code's stack size, which only sizes the frame), which CPython gives a chunk of 2 MiB: the task's own
 # calls then stay in that chunk's other half.
-_with_room = types.FunctionType(_with_room.__code__.replace(co_stacksize=1 << 17), globals())
+with_room = types.FunctionType(with_room.__code__.replace(co_stacksize=1 << 17), globals())
 
 
 @contextlib.contextmanager
