@@ -74,14 +74,15 @@ class NotToBeSent:
         raise TypeError("pickled")
 
 
-def value_of(thing: NotToBeSent) -> int:
+def value_of(thing: NotToBeSent, nothing: None = None) -> int:
+    assert nothing is None
     return thing.value
 
 
 def test_what_the_workers_inherit_reaches_a_task_by_reference_and_only_while_they_run() -> None:
     kept = NotToBeSent()
     with forked_workers(1, inherit=(kept,)) as (pool, _):
-        assert Workers(pool, 1).submit((0,), value_of, kept).result() == 7
+        assert Workers(pool, 1).submit((0,), value_of, kept, None).result() == 7  # None is None, and not theirs
     with forked_workers(1) as (pool, _), pytest.raises(TypeError, match="pickled"):
         Workers(pool, 1).submit((0,), value_of, kept).result()  # other workers, which have it not
 

@@ -107,7 +107,7 @@ class _Inherited:
 
 
 def _by_reference(arg: object) -> object:
-    return _Inherited(id(arg)) if _INHERITED.get(id(arg)) is arg else arg
+    return _Inherited(id(arg)) if id(arg) in _INHERITED and _INHERITED[id(arg)] is arg else arg  # None too
 
 
 def _call(fn: Callable, *args: object) -> object:
