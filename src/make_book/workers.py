@@ -107,7 +107,8 @@ class _Inherited:
 
 
 def _by_reference(arg: object) -> object:
-    return _Inherited(id(arg)) if id(arg) in _INHERITED and _INHERITED[id(arg)] is arg else arg  # None too
+    # a membership test: `_INHERITED.get` would give None for None, which `is` None
+    return _Inherited(id(arg)) if id(arg) in _INHERITED and _INHERITED[id(arg)] is arg else arg
 
 
 def _call(fn: Callable, *args: object) -> object:
@@ -116,6 +117,7 @@ def _call(fn: Callable, *args: object) -> object:
 
 
 def with_room(fn: Callable, *args: object) -> object:
+    """`fn(*args)` with 1 MiB of CPython's frame stack at hand for its calls (below)."""
     return fn(*args)
 
 
