@@ -10,8 +10,9 @@ import tinyhtml5
 from conftest import ROOT, make_project
 from make_book import layout
 from make_book.assemble import assemble, editions
-from make_book.chunks import BACK, FRONT, blank_verso, folio_sheet, lay_out_chunk, plan_chunks, with_pages_written
+from make_book.chunks import BACK, FRONT, lay_out_chunk, plan_chunks, with_pages_written
 from make_book.config import load_config
+from make_book.folios import blank_verso, folio_sheet
 from make_book.html_tree import parse_html
 from make_book.layout import PageSetup
 from make_book.styles import read_styles

@@ -20,15 +20,10 @@ from pathlib import Path
 from make_book.chunks import (
     BACK,
     FRONT,
-    BlankVerso,
     Chunk,
-    FolioSheet,
     LaidChunk,
-    blank_verso,
     bookmark_levels,
     chunkable,
-    folio_sheet,
-    folio_sheets_of,
     lay_out_chunk,
     plan_chunks,
     styled_as_its_tomes,
@@ -36,6 +31,7 @@ from make_book.chunks import (
     titles_of,
 )
 from make_book.errors import MakeBookError
+from make_book.folios import BlankVerso, FolioSheet, blank_verso, folio_sheet, folio_sheets_of
 from make_book.join import anchor_pages, first_pages
 from make_book.layout import PageSetup, stylesheet_texts
 from make_book.model import Edition, Styles

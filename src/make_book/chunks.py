@@ -4,10 +4,8 @@ Every text starts on a recto, so a tome can be cut between texts and each piece 
 on its own. Three things a chunk cannot know are laid out apart, so that the joined PDF is the one a
 single layout gives:
 - its folios: its first page number depends on the page counts of the chunks before it, so its
-  `counter(page)` boxes are not laid out (`content: none`) and the folios come from folio sheets:
-  those boxes alone, laid out on empty pages of one name in runs of page numbers (1-64, 65-128…),
-  which join.py lays over the pages of that name and number: a run serves every tome and every
-  build, so a chunk whose pages move needs none laid out again;
+  `counter(page)` boxes are not laid out (`content: none`) and the folios come from folio sheets
+  (folios.py), which join.py lays over the pages of that name and number;
 - the page numbers of other chunks (the TOC's and the index's): written into the chunk
   (`target-counter(attr(href), page)` becomes `attr(data-page)`), from the last build or a guess
   first, and laid out again when they turned out otherwise; each link's target is given a stand-in
@@ -30,7 +28,6 @@ from pathlib import Path
 
 import lxml.etree
 import lxml.html
-from weasyprint.formatting_structure.boxes import MarginBox
 
 from make_book.book_html import print_html
 from make_book.config import tome_edition_name
@@ -42,7 +39,6 @@ from make_book.layout import (
     lines_off_plan,
     page_map,
     paragraph_frame,
-    part_pdf,
     release_memory,
     stylesheet_texts,
 )
@@ -55,24 +51,22 @@ BACK = ("contributors",)  # the index's chunk
 PAGES_PER_CHUNK = 120        # a balance: fewer chunks repeat less per-chunk work (fonts, subsets)
 CHARACTERS_PER_PAGE = 1500   # of text, on the default A5 page: only to size the chunks
 UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
-FOLIOS_PER_SHEET = 64        # a folio sheet's pages: each sheet costs a WeasyPrint start (50 ms), each page 5 ms
 
 # What a chunk's stylesheets may contain for the join to be exact: page numbers only as a folio on its
 # own and as the page of a link's target.
-_FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
+FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
 _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
 # leader(dotted | solid | space | "string"), and the string WeasyPrint repeats for each
 _LEADER = re.compile(r"""leader\(\s*(dotted|solid|space|'[^']*'|"[^"]*")\s*\)""")
 _LEADER_STRINGS = {"dotted": "'.'", "solid": "'_'", "space": "' '"}
-_OTHER_CONTENT = re.compile(r"content\s*:(?!\s*counter\(\s*page\s*\)\s*[;}])[^;}]*")
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 # What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
 # (each chunk has a first page), and a sibling selector reaching a section from the one before it.
 _ACROSS_CHUNKS = re.compile(r"@page[^{]*:(?:first|nth\()|[~+]\s*(?:section|\.text|\.part|\.contributors)\b")
-# The margin boxes (`@bottom-center { … }`: side, place, declarations): a box beside the folio, in its
+# The margin boxes (`@bottom-center { … }`: its name, side and declarations): a box beside the folio, in its
 # row, is laid out one width or another as the folio is there (one layout) or not (a chunk, a sheet).
-_MARGIN_BOX = re.compile(r"@(top|bottom|left|right)-(?:left|center|right|top|middle|bottom)\s*\{([^{}]*)\}")
+MARGIN_BOX = re.compile(r"@((top|bottom|left|right)-(?:left|center|right|top|middle|bottom))\s*\{([^{}]*)\}")
 _SOME_CONTENT = re.compile(r"content\s*:(?!\s*(?:none|normal)\s*(?:[;!]|$))")
 # The rules that style the omnibus otherwise than its tomes: their declarations.
 _OMNIBUS_RULES = re.compile(r"omnibus[^{}]*\{([^{}]*)\}")
@@ -89,17 +83,6 @@ class Chunk:
 class PageKind:
     blank: bool   # a blank page WeasyPrint added before a recto
     name: str     # its named page ("front", "part"), or ""
-
-
-@dataclass(frozen=True)
-class FolioSheet:
-    """The folios of pages `first`… (FOLIOS_PER_SHEET of them) named `name` ("": no name)."""
-
-    name: str
-    first: int
-    pdf: bytes
-    folios: tuple[bool, ...]  # whether each page has a folio (its page's name may leave it out)
-    key: str = ""             # its name in the cache
 
 
 @dataclass(frozen=True)
@@ -132,12 +115,12 @@ def chunkable(styles_css: tuple[str, ...], setup: PageSetup) -> bool:
     selector reaches from section to section."""
     if setup.text_start != "recto":
         return False
-    css = "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)
-    boxes = [(side, declarations + ";") for side, declarations in _MARGIN_BOX.findall(css)]
-    folio_rows = {side for side, declarations in boxes if _FOLIO.search(declarations)}
-    beside_a_folio = any(side in folio_rows and not _FOLIO.search(declarations) and _SOME_CONTENT.search(declarations)
+    css = "\n".join(CSS_COMMENT.sub("", sheet) for sheet in styles_css)
+    boxes = [(side, declarations + ";") for _, side, declarations in MARGIN_BOX.findall(css)]
+    folio_rows = {side for side, declarations in boxes if FOLIO.search(declarations)}
+    beside_a_folio = any(side in folio_rows and not FOLIO.search(declarations) and _SOME_CONTENT.search(declarations)
                          for side, declarations in boxes)
-    return not (_PAGE_COUNTERS.search(_TARGET_PAGE.sub("", _FOLIO.sub("", css))) or _ACROSS_CHUNKS.search(css)
+    return not (_PAGE_COUNTERS.search(_TARGET_PAGE.sub("", FOLIO.sub("", css))) or _ACROSS_CHUNKS.search(css)
                 or beside_a_folio)
 
 
@@ -192,7 +175,7 @@ def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
     """Whether the omnibus's texts are laid out as in their tomes: no rule for the omnibus (`.omnibus`)
     but bookmarks (print.css nests its texts' under their tome's). Else the omnibus lays its texts out
     itself."""
-    css = "\n".join(_COMMENT.sub("", sheet) for sheet in styles_css)
+    css = "\n".join(CSS_COMMENT.sub("", sheet) for sheet in styles_css)
     return all(all(name.strip().startswith("bookmark-") for name in _PROPERTY_NAMES.findall(declarations))
                for declarations in _OMNIBUS_RULES.findall(css))
 
@@ -203,7 +186,7 @@ def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk, d
     strings the front matter would have set. `draft`: each leader is its string once, the room
     WeasyPrint gives it while it breaks lines, not repeated to the end of its line (a third of a TOC's
     layout): a layout for the page count only."""
-    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", _FOLIO.sub("content: none", _COMMENT.sub("", sheet)))
+    sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", FOLIO.sub("content: none", CSS_COMMENT.sub("", sheet)))
                    for sheet in sheets)
     if draft:
         sheets = tuple(_LEADER.sub(lambda leader: _LEADER_STRINGS.get(leader[1], leader[1]), sheet)
@@ -264,8 +247,8 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
     html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk, draft)
     kind = "chunk draft" if draft else "chunk" if write_pdf else "chunk without pdf"
-    key = _key(kind, html, *sheets, setup.css, styles.digest, edition.pdf.variant, edition.identifier)
-    cached = _cached(cache_dir, key)
+    key = part_key(kind, html, *sheets, setup.css, styles.digest, edition.pdf.variant, edition.identifier)
+    cached = cached_part(cache_dir, key)
     if cached is not None:
         return dataclasses.replace(cached, cached=True, peak_mib=0)
     layout = lay_out(html, styles, setup, sheets)
@@ -284,7 +267,7 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
                      tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key, draft=draft)
-    _store(cache_dir, key, laid)
+    store_part(cache_dir, key, laid)
     return laid
 
 
@@ -311,70 +294,7 @@ def _frame(styles: Styles, setup: PageSetup) -> Frame:
     return _FRAMES[key]
 
 
-def folio_sheets_of(laid: LaidChunk, first: int) -> set[tuple[str, int]]:
-    """The folio sheets (page name, first number) a chunk starting on page `first` takes its folios
-    from (none for a blank page: no folio)."""
-    return {(kind.name, sheet_start(first + index)) for index, kind in enumerate(laid.kinds) if not kind.blank}
-
-
-def sheet_start(page: int) -> int:
-    return page - (page - 1) % FOLIOS_PER_SHEET
-
-
-def folio_sheet(language: str, styles: Styles, setup: PageSetup, name: str, first: int,
-                cache_dir: Path | None) -> FolioSheet:
-    """The folios of pages `first`… named `name`: the book's `counter(page)` margin boxes alone (every
-    other generated content none), laid out on empty pages of that name (in a worker process).
-    Untagged: join.py marks them as artifacts. Without crop marks: the page under it has them."""
-    html = (f'<!DOCTYPE html><html lang="{language}"><body>'
-            + f'<div style="page: {name or "auto"}"></div>' * FOLIOS_PER_SHEET + "</body></html>")
-    sheets = _folios_only(styles) + (
-        f"html {{ break-before: {'right' if first % 2 else 'left'}; }} body > div {{ break-before: page; }}\n"
-        f"@page :first {{ counter-reset: page {first}; }}",)
-    setup = dataclasses.replace(setup, crop_marks=False)
-    key = _key("folios", html, *sheets, setup.css, styles.digest)
-    cached = _cached(cache_dir, key)
-    if cached is None:
-        layout = lay_out(html, styles, setup, sheets)
-        folios = tuple(any(isinstance(box, MarginBox) for box in page._page_box.children)
-                       for page in layout.document.pages)
-        # written as no edition's: every tome and the omnibus share it
-        pdf = part_pdf(layout.document, pdf_tags=False, pdf_identifier=b"make-book folio sheet")
-        cached = FolioSheet(name, first, pdf, folios, key)
-        _store(cache_dir, key, cached)
-    return cached
-
-
-@dataclass(frozen=True)
-class BlankVerso:
-    """A PDF of one blank verso: the join puts it wherever a chunk would start on the left."""
-
-    pdf: bytes
-    key: str  # its name in the cache
-
-
-def blank_verso(language: str, styles: Styles, setup: PageSetup, cache_dir: Path | None) -> BlankVerso:
-    """A blank verso as one layout of the tome draws it (the printer's with its crop marks): the page
-    WeasyPrint leaves blank between a recto and the next recto (in a worker process)."""
-    html = (f'<!DOCTYPE html><html lang="{language}"><body><div></div>'
-            '<div style="break-before: right"></div></body></html>')
-    sheets = _folios_only(styles)
-    key = _key("blank verso", html, *sheets, setup.css, styles.digest)
-    cached = _cached(cache_dir, key)
-    if cached is None:
-        document = lay_out(html, styles, setup, sheets).document
-        pdf = part_pdf(document.copy([document.pages[1]]), pdf_tags=False, pdf_identifier=b"make-book blank verso")
-        cached = BlankVerso(pdf, key)
-        _store(cache_dir, key, cached)
-    return cached
-
-
-def _folios_only(styles: Styles) -> tuple[str, ...]:
-    """The book's stylesheets with every generated content but the folios none."""
-    return tuple(_OTHER_CONTENT.sub("content: none", _COMMENT.sub("", sheet)) for sheet in stylesheet_texts(styles, ""))
-
-
-def _key(*parts: str) -> str:
+def part_key(*parts: str) -> str:
     """The cache folder is the tool version's own (cache.py), so the key is of the inputs only."""
     digest = hashlib.sha256()
     for part in parts:
@@ -382,7 +302,7 @@ def _key(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def _cached(cache_dir: Path | None, key: str) -> LaidChunk | FolioSheet | BlankVerso | None:
+def cached_part(cache_dir: Path | None, key: str) -> object | None:
     path = cache_dir / key if cache_dir else None
     if path is None or not path.is_file():
         return None
@@ -392,7 +312,7 @@ def _cached(cache_dir: Path | None, key: str) -> LaidChunk | FolioSheet | BlankV
         return None
 
 
-def _store(cache_dir: Path | None, key: str, value: object) -> None:
+def store_part(cache_dir: Path | None, key: str, value: object) -> None:
     if cache_dir:
         cache_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(cache_dir / key, pickle.dumps(value))

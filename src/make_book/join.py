@@ -15,7 +15,8 @@ from functools import cached_property
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from make_book.chunks import BlankVerso, FolioSheet, LaidChunk, sheet_start
+from make_book.chunks import LaidChunk
+from make_book.folios import BlankVerso, FolioSheet, sheet_start
 from make_book.font_merge import merge_fonts
 from make_book.model import Edition, PageMap, Styles
 
@@ -67,7 +68,7 @@ def joined_page_map(laid: Sequence[LaidChunk]) -> PageMap:
 
 
 def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], blank: BlankVerso, styles: Styles) -> bytes:
-    """`sheets`: the folio sheets of every chunk's pages (chunks.folio_sheets_of); `blank`: the blank
+    """`sheets`: the folio sheets of every chunk's pages (folios.folio_sheets_of); `blank`: the blank
     verso put wherever a chunk would start on the left; `styles`: the font files, each face embedded
     once (font_merge.py)."""
     out = pikepdf.open(io.BytesIO(laid[0].pdf))
