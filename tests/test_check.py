@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -44,7 +45,9 @@ def test_check_fails_on_an_invalid_epub_and_a_wrong_checksum(demo_build: Path, t
     result = run_cli("check", str(folder))
     assert result.returncode == 1
     assert any("epubcheck  error" in row and "RSC-016" in row for row in result.stdout.splitlines())
-    assert "612-rencontres-tome-1.epub  checksums  error   sha256 does not match SHA256SUMS" in result.stdout
+    # the columns are as wide as their widest cell ("skipped" where Ace is not installed)
+    assert re.search(r"^612-rencontres-tome-1\.epub +checksums +error +sha256 does not match SHA256SUMS$",
+                     result.stdout, re.MULTILINE)
     assert "check(s) failed" in result.stderr
 
 

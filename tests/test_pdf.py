@@ -84,6 +84,28 @@ def test_toc_page_numbers_are_where_the_texts_start(demo_build: Path, tome: int)
         assert listed[title] == starts[title]
 
 
+@pytest.mark.parametrize("tome", [1, 2])
+def test_each_link_is_one_annotation_tagged_as_a_link(demo_build: Path, tome: int) -> None:
+    """A TOC entry or an index line is one link, not one more for each box inside it (its title, its
+    author, the leader, the page number): no annotation lies over another to the same place, and
+    each is the object of a Link element."""
+    toc = dict(outline(pdf_path(demo_build, tome)))["Sommaire"]
+    with pikepdf.open(pdf_path(demo_build, tome)) as pdf:
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        elements = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        links = [(page_number, annotation) for page_number, page in enumerate(pdf.pages, start=1)
+                 for annotation in page.obj.get("/Annots", [])]
+        listed = [str(annotation.Dest) for page, annotation in links if page == toc]  # one-line entries
+        assert len(listed) == len(set(listed)) >= len(DEMO_TITLES[tome])
+        for page_number, annotation in links:
+            assert elements[int(annotation.StructParent)].S == "/Link"
+            x0, y0, x1, y1 = map(float, annotation.Rect)
+            for other_page, other in links:
+                ox0, oy0, ox1, oy1 = map(float, other.Rect)
+                overlap = min(x1, ox1) - max(x0, ox0) > 0.1 and min(y1, oy1) - max(y0, oy0) > 0.1
+                assert other.objgen == annotation.objgen or other_page != page_number or not overlap
+
+
 def test_text_comes_back_normalized_with_narrow_spaces(demo_build: Path) -> None:
     pdf = pdf_path(demo_build, 1)
     page = dict(outline(pdf))["Le ravissement du collaboratif"]
