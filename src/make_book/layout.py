@@ -167,7 +167,7 @@ def _links_of_links_only(document: object) -> None:
     WeasyPrint makes a page's links (`Page.links`) of every box a link holds, so a TOC entry (a block
     link holding a title, an author, the author's dash, the leader and the number) was six overlapping
     annotations, each in the structure tree: 1,840 for 306 entries. A reader's pointer or a screen
-    reader meets each link once; the PDF has a fifth of the objects to write and join."""
+    reader meets each link once; the PDF has a sixth of the annotations to write and join."""
     for page in document.pages:
         page.links[:] = [link for link in page.links if link[3].link is not None]
 
