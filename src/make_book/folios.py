@@ -182,12 +182,13 @@ def _pages_from_stack(pdf: pikepdf.Pdf) -> tuple[bool, ...] | None:
     real page of its parity with the stack's line of that number drawn where that page's folio is;
     which pages have a folio. None, the PDF as it was, where the stack and the real pages disagree."""
     pages = list(pdf.pages)
-    runs = [run for page in pages[len(_REAL_PAGES):] for run in _runs(page)]
+    drawn = [pikepdf.parse_content_stream(page) for page in pages]  # each page's operations, parsed once
+    runs = [run for operations in drawn[len(_REAL_PAGES):] for run in _runs(operations)]
     if len(runs) != FOLIOS_PER_SHEET or len({(run.matrix[:4], run.font) for run in runs}) != 1:
         return None
     places: dict[int, tuple[Decimal, Decimal] | None] = {}  # by parity: (x offset, y), or None: no folio
-    for index, page in zip(_REAL_PAGES, pages[:len(_REAL_PAGES)], strict=True):
-        own = _runs(page)
+    for index, operations in zip(_REAL_PAGES, drawn[:len(_REAL_PAGES)], strict=True):
+        own = _runs(operations)
         if len(own) > 1:
             return None
         place = None
@@ -202,22 +203,21 @@ def _pages_from_stack(pdf: pikepdf.Pdf) -> tuple[bool, ...] | None:
             return None
     folios = []
     for index, run in enumerate(runs):
-        place = places[index % 2]
-        template = pages[_REAL_PAGES[index % 2]]
-        page = {key: value for key, value in template.obj.items() if key != "/Parent"}
+        place, real = places[index % 2], _REAL_PAGES[index % 2]
+        page = {key: value for key, value in pages[real].obj.items() if key != "/Parent"}
         if place:
-            page["/Contents"] = pdf.make_stream(_drawn_at(template, run, place))
+            page["/Contents"] = pdf.make_stream(_drawn_at(drawn[real], run, place))
         pdf.pages.append(pikepdf.Page(pdf.make_indirect(pikepdf.Dictionary(page))))
         folios.append(place is not None)
     del pdf.pages[:len(pages)]
     return tuple(folios)
 
 
-def _runs(page: pikepdf.Page) -> list[_Run]:
-    """The pieces of text a page draws, in order."""
+def _runs(operations: list) -> list[_Run]:
+    """The pieces of text a page's operations draw, in order."""
     runs: list[_Run] = []
     font, in_run = b"", False  # in a run: after its Tm, before the text object's end
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for operands, operator in operations:
         name, written = str(operator), pikepdf.unparse_content_stream([(operands, operator)])
         if name == "Tf":
             font = written
@@ -233,13 +233,13 @@ def _runs(page: pikepdf.Page) -> list[_Run]:
     return runs
 
 
-def _drawn_at(template: pikepdf.Page, line: _Run, place: tuple[Decimal, Decimal]) -> bytes:
-    """The real page's content with its folio's glyphs replaced by the line's, moved to the folio's
+def _drawn_at(template: list, line: _Run, place: tuple[Decimal, Decimal]) -> bytes:
+    """The real page's operations with its folio's glyphs replaced by the line's, moved to the folio's
     place (its y, and the line's x moved by the offset the real pages measured)."""
     offset, y = place
     written: list[bytes] = []
     in_text = shown = False
-    for operands, operator in pikepdf.parse_content_stream(template):
+    for operands, operator in template:
         name = str(operator)
         if in_text and name == "Tm":
             operands = [*line.matrix[:4], _as_written(line.matrix[4] + offset), y]
