@@ -137,7 +137,7 @@ def render_edition(edition: Edition, styles: Styles, renderers: tuple[Renderer, 
         job = dataclasses.replace(job, layout=layout, page_map=page_map(layout, edition), lines=lines)
         refused = layout.refused + (lines_off_plan(layout, lines, edition) if lines else ())
         seconds.append(("layout", time.perf_counter() - started))
-        release_memory()
+        release_memory(collect=True)
     files = []
     for renderer in renderers:
         started = time.perf_counter()

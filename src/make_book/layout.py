@@ -3,14 +3,18 @@ back from those pages. The PDF writer, the EPUB's page-list and (later) a line b
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import gc
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pikepdf
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.formatting_structure.boxes import BlockBox, InlineBox, LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration, font_features
 from weasyprint.text.line_break import create_layout, line_size
@@ -112,15 +116,55 @@ def stylesheet_texts(styles: Styles, html: str) -> tuple[str, ...]:
     return book_css, fallback_css(font_chain(styles), fallback_faces_used(styles, set(html))), print_css
 
 
-def release_memory() -> None:
+def release_memory(collect: bool = False) -> None:
     """Layout leaves much freed memory in the allocator; returning it before the PDF is written (or
     the next chunk laid out) keeps a worker's peak lower (measured on a 796-page tome: 429 → 383 MiB).
-    glibc only."""
-    gc.collect()
+    glibc only. `collect`: the garbage first, for a layout that leaves some in cycles: a whole tome's,
+    whose target-counters make WeasyPrint lay pages out again (33,000 objects for 155 pages); a
+    chunk leaves a hundred (its link targets' pages are written in, chunks.py), and its layout
+    context is freed without a collection (_contexts_freed), which would cost it 0.1 s."""
+    if collect:
+        gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+# The layout contexts WeasyPrint makes while lay_out renders (_contexts_freed)
+_MADE: ContextVar[list[object] | None] = ContextVar("layout contexts", default=None)
+
+
+def _recorded(build: Callable) -> Callable:
+    def recorded(cls: type, *args: object, **kwargs: object) -> object:
+        context = build(cls, *args, **kwargs)
+        made = _MADE.get()
+        if made is not None:
+            made.append(context)
+        return context
+    return recorded
+
+
+Document._build_layout_context = classmethod(_recorded(Document.__dict__["_build_layout_context"].__func__))
+
+
+@contextlib.contextmanager
+def _contexts_freed() -> Iterator[None]:
+    """WeasyPrint's layout context (every computed style of the document: 50,000 objects for a chunk)
+    holds a function that holds the context (`partial(get_image_from_uri, context=self)`): a cycle, so
+    it outlived its layout until a full collection of the garbage, which walks every object the
+    document's pages hold too: 0.1 s a chunk. Once the document is laid out, the function no longer
+    holds the context (it only needs it for an SVG's text, during layout), which is freed then."""
+    made: list[object] = []
+    token = _MADE.set(made)
+    try:
+        yield
+    finally:
+        _MADE.reset(token)
+        for context in made:  # the function's own arguments: the target-counters' closures hold it too
+            call = getattr(context, "get_image_from_uri", None)
+            if isinstance(call, functools.partial):
+                call.keywords.pop("context", None)
 
 
 def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...] | None = None) -> PrintLayout:
@@ -131,7 +175,8 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     root = parse_html(html)
     parsed = (HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
               else ParsedHTML(root, _base_url(styles), fetcher))
-    document = parsed.render(stylesheets=stylesheets, font_config=fonts)
+    with _contexts_freed():
+        document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     _links_of_links_only(document)
     if any("leader(" in sheet for sheet in sheets):
         _leaders_as_runs(document)

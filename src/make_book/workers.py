@@ -181,10 +181,10 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
 
 def _start_worker(scratch: str, mask: set[signal.Signals], build: int) -> None:
     """In each worker as it starts: its end with the build's process, however that ends; its temporary
-    files in the build's folder; what it inherits out of the garbage collector's sight (a full collection
-    after each chunk went through all of it: 0.10 s a chunk, 0.06 s frozen); and Ctrl-C again, which ends
-    a worker at once and quietly (no traceback of its own: the build, which has it too, says it was
-    interrupted), one pressed while it was forked included."""
+    files in the build's folder; what it inherits out of the garbage collector's sight (each full
+    collection went through all of it: one after each chunk took 0.10 s, 0.06 s frozen); and Ctrl-C
+    again, which ends a worker at once and quietly (no traceback of its own: the build, which has it
+    too, says it was interrupted), one pressed while it was forked included."""
     _end_with(build)
     tempfile.tempdir = scratch
     gc.freeze()  # the modules, the book and the styles it inherits are no garbage
