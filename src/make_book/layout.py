@@ -121,8 +121,8 @@ def release_memory(collect: bool = False) -> None:
     the next chunk laid out) keeps a worker's peak lower (measured on a 796-page tome: 429 → 383 MiB).
     glibc only. `collect`: the garbage first, for a layout that leaves some in cycles: a whole tome's,
     whose target-counters make WeasyPrint lay pages out again (33,000 objects for 155 pages); a
-    chunk leaves a hundred (its link targets' pages are written in, chunks.py), and its layout
-    context is freed without a collection (_contexts_freed), which would cost it 0.1 s."""
+    chunk leaves a few hundred (its link targets' pages are written in, chunks.py), its layout
+    context being freed without a collection (_contexts_freed), which would cost it 0.1 s."""
     if collect:
         gc.collect()
     try:
@@ -131,21 +131,21 @@ def release_memory(collect: bool = False) -> None:
         pass
 
 
-# The layout contexts WeasyPrint makes while lay_out renders (_contexts_freed)
+# The layout contexts WeasyPrint makes while lay_out renders (_contexts_freed); WeasyPrint 70's private
+# classmethod, which pyproject.toml's pin keeps where it is.
 _MADE: ContextVar[list[object] | None] = ContextVar("layout contexts", default=None)
+_build_layout_context = Document.__dict__["_build_layout_context"].__func__
 
 
-def _recorded(build: Callable) -> Callable:
-    def recorded(cls: type, *args: object, **kwargs: object) -> object:
-        context = build(cls, *args, **kwargs)
-        made = _MADE.get()
-        if made is not None:
-            made.append(context)
-        return context
-    return recorded
+def _recorded_layout_context(cls: type, *args: object, **kwargs: object) -> object:
+    context = _build_layout_context(cls, *args, **kwargs)
+    made = _MADE.get()
+    if made is not None:
+        made.append(context)
+    return context
 
 
-Document._build_layout_context = classmethod(_recorded(Document.__dict__["_build_layout_context"].__func__))
+Document._build_layout_context = classmethod(_recorded_layout_context)
 
 
 @contextlib.contextmanager
@@ -154,7 +154,8 @@ def _contexts_freed() -> Iterator[None]:
     holds a function that holds the context (`partial(get_image_from_uri, context=self)`): a cycle, so
     it outlived its layout until a full collection of the garbage, which walks every object the
     document's pages hold too: 0.1 s a chunk. Once the document is laid out, the function no longer
-    holds the context (it only needs it for an SVG's text, during layout), which is freed then."""
+    holds the context (an SVG image is given it during layout, and keeps its own reference), which
+    is freed then."""
     made: list[object] = []
     token = _MADE.set(made)
     try:
