@@ -24,7 +24,7 @@ LAYERS = [
     {"manuscript"},
     {"assemble"},
     {"typeset"},
-    {"book_html", "fetcher", "layout"},
+    {"book_html", "fetcher", "weasyprint_hooks", "layout"},
     {"chunks", "folios", "font_merge", "join", "chunked_layout"},
     {"render", "render.base", "render.epub", "render.pdf"},
     {"cache", "release"},

@@ -9,11 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pydyf
 import pypdf
 import pytest
 
 from bookfiles import outline, page_text
 from conftest import ROOT, build_quietly, need
+from make_book import weasyprint_hooks
 from make_book.build import SLOW_SUBSETTER, BuildRequest, build
 from make_book.layout import PageSetup, lay_out, subsets_fonts_fast
 from make_book.styles import read_styles
@@ -220,7 +222,7 @@ def test_a_leader_is_one_run_of_glyphs_drawn_where_weasyprint_puts_each_repetiti
 
 def test_what_a_layout_made_to_lay_out_is_freed_without_a_collection() -> None:
     """WeasyPrint's layout context (every computed style of the document) is freed as the layout ends,
-    not left for a full collection of the garbage, which costs a chunk 0.1 s (layout._contexts_freed):
+    not left for a full collection of the garbage, which costs a chunk 0.1 s (weasyprint_hooks):
     with the collector off, none is left, and what the pages need is still there."""
     html = ('<!DOCTYPE html><html lang="fr"><body><nav class="toc"><ol><li><a href="#t">Une rencontre</a></li>'
             '</ol></nav><section class="text" id="t"><h2 class="text-title">Une rencontre</h2><p>Bonjour.</p>'
@@ -235,6 +237,23 @@ def test_what_a_layout_made_to_lay_out_is_freed_without_a_collection() -> None:
     assert not left
     last_page = pypdf.PdfReader(io.BytesIO(layout.document.write_pdf())).pages[-1].extract_text()
     assert "Une rencontre" in last_page and "Bonjour." in last_page
+
+
+def test_a_tagged_pdf_reads_its_page_list_once_per_page_and_is_written_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint's tagging reads pydyf's list of page references for every element and link; pydyf
+    builds the list again on each read, so writing grew with pages × elements (weasyprint_hooks keeps
+    it). Read about once per page now, and the PDF is byte for byte the one pydyf's own reads give."""
+    paragraphs = "".join(f'<p>Paragraphe {number}, <a href="#t">lien</a>.</p>' for number in range(400))
+    html = (f'<!DOCTYPE html><html lang="fr"><body><section class="text" id="t"><h2 class="text-title">Titre</h2>'
+            f'{paragraphs}</section></body></html>')
+    layout = lay_out(html, read_styles(ROOT / "styles"), PageSetup("A5", "recto"))
+    built, reads = weasyprint_hooks._page_references, []
+    monkeypatch.setattr(weasyprint_hooks, "_page_references", lambda pdf: reads.append(pdf) or built(pdf))
+    remembered = layout.document.write_pdf(pdf_tags=True)
+    assert layout.pages > 5 and 0 < len(reads) <= layout.pages + 1
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(built))
+    assert layout.document.write_pdf(pdf_tags=True) == remembered
 
 
 def test_the_font_subsetter_check_agrees_with_weasyprint(caplog: pytest.LogCaptureFixture) -> None:

@@ -3,18 +3,14 @@ back from those pages. The PDF writer, the EPUB's page-list and (later) a line b
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import functools
 import gc
 import io
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pikepdf
 from weasyprint import CSS, HTML
-from weasyprint.document import Document
 from weasyprint.formatting_structure.boxes import BlockBox, InlineBox, LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration, font_features
 from weasyprint.text.line_break import create_layout, line_size
@@ -27,6 +23,7 @@ from make_book.html_tree import ParsedHTML, parse_html
 from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 from make_book.typeset import HYPHEN, Frame, LinePlan
+from make_book.weasyprint_hooks import contexts_freed
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -122,50 +119,13 @@ def release_memory(collect: bool = False) -> None:
     glibc only. `collect`: the garbage first, for a layout that leaves some in cycles: a whole tome's,
     whose target-counters make WeasyPrint lay pages out again (33,000 objects for 155 pages); a
     chunk leaves a few hundred (its link targets' pages are written in, chunks.py), its layout
-    context being freed without a collection (_contexts_freed), which would cost it 0.1 s."""
+    context being freed without a collection (weasyprint_hooks), which would cost it 0.1 s."""
     if collect:
         gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
-
-
-# The layout contexts WeasyPrint makes while lay_out renders (_contexts_freed); WeasyPrint 70's private
-# classmethod, which pyproject.toml's pin keeps where it is.
-_MADE: ContextVar[list[object] | None] = ContextVar("layout contexts", default=None)
-_build_layout_context = Document.__dict__["_build_layout_context"].__func__
-
-
-def _recorded_layout_context(cls: type, *args: object, **kwargs: object) -> object:
-    context = _build_layout_context(cls, *args, **kwargs)
-    made = _MADE.get()
-    if made is not None:
-        made.append(context)
-    return context
-
-
-Document._build_layout_context = classmethod(_recorded_layout_context)
-
-
-@contextlib.contextmanager
-def _contexts_freed() -> Iterator[None]:
-    """WeasyPrint's layout context (every computed style of the document: 50,000 objects for a chunk)
-    holds a function that holds the context (`partial(get_image_from_uri, context=self)`): a cycle, so
-    it outlived its layout until a full collection of the garbage, which walks every object the
-    document's pages hold too: 0.1 s a chunk. Once the document is laid out, the function no longer
-    holds the context (an SVG image is given it during layout, and keeps its own reference), which
-    is freed then."""
-    made: list[object] = []
-    token = _MADE.set(made)
-    try:
-        yield
-    finally:
-        _MADE.reset(token)
-        for context in made:  # the function's own arguments: the target-counters' closures hold it too
-            call = getattr(context, "get_image_from_uri", None)
-            if isinstance(call, functools.partial):
-                call.keywords.pop("context", None)
 
 
 def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...] | None = None) -> PrintLayout:
@@ -176,7 +136,7 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     root = parse_html(html)
     parsed = (HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
               else ParsedHTML(root, _base_url(styles), fetcher))
-    with _contexts_freed():
+    with contexts_freed():
         document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     _links_of_links_only(document)
     if any("leader(" in sheet for sheet in sheets):

@@ -1,0 +1,68 @@
+"""Where make-book reaches into WeasyPrint's and pydyf's internals: each hook removes a cost of theirs
+that the README lists for a report upstream, and leaves what they write unchanged. pyproject.toml pins
+WeasyPrint's minor version, which keeps what these wrap where it is; tests/test_pdf.py checks that each
+still does its work."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import pydyf
+from weasyprint.document import Document
+
+# The layout contexts WeasyPrint makes while lay_out renders (contexts_freed): a private classmethod.
+_MADE: ContextVar[list[object] | None] = ContextVar("layout contexts", default=None)
+_build_layout_context = Document.__dict__["_build_layout_context"].__func__
+
+
+def _recorded_layout_context(cls: type, *args: object, **kwargs: object) -> object:
+    context = _build_layout_context(cls, *args, **kwargs)
+    made = _MADE.get()
+    if made is not None:
+        made.append(context)
+    return context
+
+
+Document._build_layout_context = classmethod(_recorded_layout_context)
+
+
+@contextlib.contextmanager
+def contexts_freed() -> Iterator[None]:
+    """WeasyPrint's layout context (every computed style of the document: 50,000 objects for a chunk)
+    holds a function that holds the context (`partial(get_image_from_uri, context=self)`): a cycle, so
+    it outlived its layout until a full collection of the garbage, which walks every object the
+    document's pages hold too: 0.1 s a chunk. Once the document is laid out, the function no longer
+    holds the context (an SVG image is given it during layout, and keeps its own reference), which
+    is freed then."""
+    made: list[object] = []
+    token = _MADE.set(made)
+    try:
+        yield
+    finally:
+        _MADE.reset(token)
+        for context in made:  # the function's own arguments: the target-counters' closures hold it too
+            call = getattr(context, "get_image_from_uri", None)
+            if isinstance(call, functools.partial):
+                call.keywords.pop("context", None)
+
+
+# pydyf's `PDF.page_references` builds the reference of every page each time it is read, and WeasyPrint's
+# tagging reads it for each element of the structure tree (pdf/tags.py) and each link (pdf/anchors.py):
+# writing grows with pages × elements, 0.16 s of an 83-page chunk's 1.09 s (medians of 7). Kept from one
+# read to the next while the page list is the same list of the same length (pydyf only appends to it).
+_page_references = pydyf.PDF.__dict__["page_references"].fget
+
+
+def _remembered_page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    kids = pdf.pages["Kids"]
+    remembered = pdf.__dict__.get("_make_book_page_references")
+    if remembered is None or remembered[0] is not kids or remembered[1] != len(kids):
+        remembered = (kids, len(kids), _page_references(pdf))
+        pdf.__dict__["_make_book_page_references"] = remembered
+    return remembered[2]
+
+
+pydyf.PDF.page_references = property(_remembered_page_references)
