@@ -23,7 +23,7 @@ from make_book.html_tree import ParsedHTML, parse_html
 from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 from make_book.typeset import HYPHEN, Frame, LinePlan
-from make_book.weasyprint_hooks import contexts_freed
+from make_book.weasyprint_hooks import contexts_freed, with_lighter_user_agent_sheet
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -134,8 +134,9 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     sheets = (sheets if sheets is not None else stylesheet_texts(styles, html)) + (setup.css,)
     fonts, stylesheets, refused = _parsed(styles, sheets)
     root = parse_html(html)
-    parsed = (HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
-              else ParsedHTML(root, _base_url(styles), fetcher))
+    parsed = with_lighter_user_agent_sheet(
+        HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
+        else ParsedHTML(root, _base_url(styles), fetcher), sheets)
     with contexts_freed():
         document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     _links_of_links_only(document)
