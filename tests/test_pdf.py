@@ -19,6 +19,7 @@ from make_book import weasyprint_hooks
 from make_book.build import SLOW_SUBSETTER, BuildRequest, build
 from make_book.layout import PageSetup, lay_out, stylesheet_texts, subsets_fonts_fast
 from make_book.styles import read_styles
+import weasyprint.layout.page as page_layout
 from weasyprint import CSS, HTML
 from weasyprint.css import StyleFor
 from weasyprint.html import UA_STYLESHEET
@@ -289,6 +290,34 @@ def test_pseudo_elements_are_styled_where_they_can_be_and_the_pages_are_the_same
     assert theirs_styled > 5 * 60 and ours_styled < (theirs_styled - 60 if note else 5)  # markers: 2 items
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(ours)).pages)
     assert "1." in text and "2." in text and (not note or "Une note." in text)
+
+
+@pytest.mark.parametrize("by_index", [False, True])
+def test_pages_alike_share_their_styles_unless_a_page_rule_counts_pages(monkeypatch: pytest.MonkeyPatch,
+                                                                         by_index: bool) -> None:
+    """WeasyPrint computes a page's and its margin boxes' styles for every page; make-book's hook
+    (weasyprint_hooks) computes them once for pages alike (side, blank, name, first), unless a page
+    rule reads the page's index (`:nth()`), and the PDF is byte for byte the one WeasyPrint gives."""
+    texts = "".join(f'<section class="text" id="t{number}"><h2 class="text-title">Titre {number}</h2>'
+                    + "<p>Une ligne de texte assez longue pour remplir la page.</p>" * 80 + "</section>"
+                    for number in range(3))
+    html = f'<!DOCTYPE html><html lang="fr"><body><h1 class="book-title">Livre</h1>{texts}</body></html>'
+    styles = read_styles(ROOT / "styles")
+    sheets = stylesheet_texts(styles, html) + (("@page :nth(3) { @top-center { content: 'trois'; } }",)
+                                               if by_index else ())
+    computed = weasyprint_hooks._set_page_type_computed_styles
+    computations = []
+    monkeypatch.setattr(weasyprint_hooks, "_set_page_type_computed_styles",
+                        lambda *args: computations.append(args[0]) or computed(*args))
+    layout = lay_out(html, styles, PageSetup("A5", "recto"), sheets)
+    ours = layout.document.write_pdf()
+    assert layout.pages > 10
+    assert len(computations) == layout.pages if by_index else len(computations) <= 6  # (side, blank, first)
+    monkeypatch.setattr(page_layout, "set_page_type_computed_styles", computed)
+    theirs_layout = lay_out(html, styles, PageSetup("A5", "recto"), sheets)
+    assert theirs_layout.document.write_pdf() == ours
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(ours)).pages]
+    assert ("trois" in pages[2]) == by_index and "Titre 2" in pages[-1]
 
 
 def test_the_font_subsetter_check_agrees_with_weasyprint(caplog: pytest.LogCaptureFixture) -> None:

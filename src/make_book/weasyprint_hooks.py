@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 import pydyf
+import weasyprint.layout.page as page_layout
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.document import Document
@@ -94,3 +95,32 @@ def with_lighter_user_agent_sheet(document: HTML, sheets: tuple[str, ...]) -> HT
     sheet = user_agent_sheet(any("note" in text for text in sheets))
     document._ua_stylesheets = lambda forms=False: [sheet, UA_FORM_STYLESHEET] if forms else [sheet]
     return document
+
+
+# WeasyPrint computes the styles of a page and of its sixteen margin boxes for each page anew, as its page
+# type holds the page's index, which only `:nth()` selectors read (and `:first`, the index 0): about
+# 5 ms a page, most of it the margin boxes' properties computed again (`resolve_percentages` in
+# `make_margin_boxes`). Without `:nth()`, pages alike in side, blankness, name and firstness get the
+# styles of the first such page; WeasyPrint's own changes to them (`_standardize_page_based_counters`,
+# the root's `overflow`) give the same values every time.
+_set_page_type_computed_styles = page_layout.set_page_type_computed_styles
+
+
+def _page_styles_shared(page_type: object, html: HTML, style_for: object) -> None:
+    shared = style_for.__dict__.setdefault("_make_book_page_styles", {})
+    if "by index" not in shared:
+        shared["by index"] = any(selector[2].index is not None for sheet, _, _ in style_for._sheets
+                                 for _, selectors, _ in sheet.page_rules for selector in selectors)
+    alike = (page_type.side, page_type.blank, page_type.name, page_type.index == 0)
+    if shared["by index"] or alike not in shared:
+        _set_page_type_computed_styles(page_type, html, style_for)
+        if not shared["by index"]:
+            shared[alike] = {pseudo_type: style for (element, pseudo_type), style
+                             in style_for.get_computed_styles().items() if element == page_type}
+        return
+    computed = style_for.get_computed_styles()
+    for pseudo_type, style in shared[alike].items():
+        computed[page_type, pseudo_type] = style
+
+
+page_layout.set_page_type_computed_styles = _page_styles_shared
