@@ -269,7 +269,7 @@ def test_pseudo_elements_are_styled_where_they_can_be_and_the_pages_are_the_same
     element; make-book's (weasyprint_hooks) styles a list item's marker, and a note's only where a
     stylesheet uses notes: far fewer styles computed, and the same PDF as with WeasyPrint's own sheet,
     a list's markers and a footnote's call and marker included."""
-    paragraphs = "".join(f"<p>Paragraphe {number}.</p>" for number in range(60))
+    paragraphs = "".join(f"<p>Paragraphe {number} ici.</p>" for number in range(60))  # "1.": a marker
     html = ('<!DOCTYPE html><html lang="fr"><body><section class="text" id="t"><h2 class="text-title">Titre</h2>'
             f'<ol class="shown"><li>Un</li><li>Deux</li></ol><p>Appel<span class="note">Une note.</span></p>'
             f'{paragraphs}</section></body></html>')

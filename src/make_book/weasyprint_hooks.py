@@ -56,8 +56,9 @@ def contexts_freed() -> Iterator[None]:
 
 # pydyf's `PDF.page_references` builds the reference of every page each time it is read, and WeasyPrint's
 # tagging reads it for each element of the structure tree (pdf/tags.py) and each link (pdf/anchors.py):
-# writing grows with pages × elements, 0.16 s of an 83-page chunk's 1.09 s (medians of 7). Kept from one
-# read to the next while the page list is the same list of the same length (pydyf only appends to it).
+# writing grows with pages × elements, 0.16 s of an 83-page chunk's 1.09 s (medians of 7), 0.45 G of its
+# 10.2 G instructions (callgrind). Kept from one read to the next while the page list is the same list of
+# the same length (pydyf only appends to it).
 _page_references = pydyf.PDF.__dict__["page_references"].fget
 
 
@@ -75,8 +76,8 @@ pydyf.PDF.page_references = property(_remembered_page_references)
 
 # WeasyPrint's user-agent stylesheet styles six pseudo-elements of every element (`::marker`, and the
 # calls and markers of footnotes and notes: css/html5_ua.css), so its StyleFor computes six styles more
-# for each element, none shared: 12 % of an 83-page chunk's layout and writing, 16 % of the front
-# matter's (medians of 5, the PDFs byte-identical). The document's own sheet (`HTML._ua_stylesheets`,
+# for each element, none shared: 0.26 G of an 83-page chunk's 10.2 G instructions for its layout and
+# PDF (callgrind; the PDFs byte-identical). The document's own sheet (`HTML._ua_stylesheets`,
 # private) gives markers to list items only, which hold every marker of the book's HTML, and the notes'
 # rules only to a document whose stylesheets name notes, which a note needs them for.
 _EVERY_ELEMENTS_MARKER = re.compile(r"^::marker\b", re.MULTILINE)
@@ -100,27 +101,30 @@ def with_lighter_user_agent_sheet(document: HTML, sheets: tuple[str, ...]) -> HT
 # WeasyPrint computes the styles of a page and of its sixteen margin boxes for each page anew, as its page
 # type holds the page's index, which only `:nth()` selectors read (and `:first`, the index 0): about
 # 5 ms a page, most of it the margin boxes' properties computed again (`resolve_percentages` in
-# `make_margin_boxes`). Without `:nth()`, pages alike in side, blankness, name and firstness get the
+# `make_margin_boxes`); 0.88 G of an 83-page chunk's 10.2 G instructions (callgrind). Without `:nth()`, pages alike in side, blankness, name and firstness get the
 # styles of the first such page; WeasyPrint's own changes to them (`_standardize_page_based_counters`,
 # the root's `overflow`) give the same values every time.
 _set_page_type_computed_styles = page_layout.set_page_type_computed_styles
 
 
 def _page_styles_shared(page_type: object, html: HTML, style_for: object) -> None:
-    shared = style_for.__dict__.setdefault("_make_book_page_styles", {})
-    if "by index" not in shared:
-        shared["by index"] = any(selector[2].index is not None for sheet, _, _ in style_for._sheets
-                                 for _, selectors, _ in sheet.page_rules for selector in selectors)
-    alike = (page_type.side, page_type.blank, page_type.name, page_type.index == 0)
-    if shared["by index"] or alike not in shared:
+    state = style_for.__dict__
+    if "_make_book_by_index" not in state:
+        state["_make_book_by_index"] = any(selector[2].index is not None for sheet, _, _ in style_for._sheets
+                                           for _, selectors, _ in sheet.page_rules for selector in selectors)
+    if state["_make_book_by_index"]:
         _set_page_type_computed_styles(page_type, html, style_for)
-        if not shared["by index"]:
-            shared[alike] = {pseudo_type: style for (element, pseudo_type), style
-                             in style_for.get_computed_styles().items() if element == page_type}
         return
+    shared = state.setdefault("_make_book_page_styles", {})
+    alike = (page_type.side, page_type.blank, page_type.name, page_type.index == 0)
     computed = style_for.get_computed_styles()
-    for pseudo_type, style in shared[alike].items():
-        computed[page_type, pseudo_type] = style
+    if alike in shared:
+        for pseudo_type, style in shared[alike].items():
+            computed[page_type, pseudo_type] = style
+    else:
+        _set_page_type_computed_styles(page_type, html, style_for)
+        shared[alike] = {pseudo_type: style for (element, pseudo_type), style in computed.items()
+                         if element == page_type}
 
 
 page_layout.set_page_type_computed_styles = _page_styles_shared
