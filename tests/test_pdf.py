@@ -212,8 +212,10 @@ def test_a_leader_is_one_run_of_glyphs_drawn_where_weasyprint_puts_each_repetiti
     theirs = HTML(string=html, base_url=base_url).render(  # WeasyPrint's own leaders
         stylesheets=[CSS(string=sheet + setup.css, base_url=base_url, font_config=fonts) for sheet in sheets],
         font_config=fonts)
-    runs = [len(box.children) for page in ours.pages for box in page._page_box.descendants() if box.is_leader]
+    runs, repetitions = ([len(box.children) for page in document.pages for box in page._page_box.descendants()
+                          if box.is_leader] for document in (ours, theirs))
     assert len(runs) == 3 and all(runs) and (runs == [1] * 3 if pattern == "." else all(count > 1 for count in runs))
+    assert all(count > 1 for count in repetitions)  # make-book's hook is on while it lays out only
     drawn = []
     for name, document in (("ours", ours), ("theirs", theirs)):
         (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())

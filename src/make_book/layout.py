@@ -13,7 +13,6 @@ import pikepdf
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox, InlineBox, LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration, font_features
-from weasyprint.text.line_break import create_layout, line_size
 
 from make_book.config import PdfOptions
 from make_book.errors import Diagnostic
@@ -23,7 +22,7 @@ from make_book.html_tree import ParsedHTML, parse_html
 from make_book.model import PRINT_PARAGRAPH_ATTRIBUTE, Edition, PageMap, Paragraph, Styles, paragraph_id, part_anchor
 from make_book.styles import STYLESHEETS
 from make_book.typeset import HYPHEN, Frame, LinePlan
-from make_book.weasyprint_hooks import contexts_freed, with_lighter_user_agent_sheet
+from make_book.weasyprint_hooks import contexts_freed, leaders_as_runs, with_lighter_user_agent_sheet
 
 # Where each section's first page is recorded: the EPUB's page-list points at these.
 FRONT_ANCHORS = ("title-page", "copyright", "toc")
@@ -137,11 +136,9 @@ def lay_out(html: str, styles: Styles, setup: PageSetup, sheets: tuple[str, ...]
     parsed = with_lighter_user_agent_sheet(
         HTML(string=html, base_url=_base_url(styles), url_fetcher=fetcher) if root is None
         else ParsedHTML(root, _base_url(styles), fetcher), sheets)
-    with contexts_freed():
+    with contexts_freed(), leaders_as_runs():
         document = parsed.render(stylesheets=stylesheets, font_config=fonts)
     _links_of_links_only(document)
-    if any("leader(" in sheet for sheet in sheets):
-        _leaders_as_runs(document)
     return PrintLayout(document, parsed.etree_element, refused + tuple(fetcher.refused))
 
 
@@ -177,46 +174,6 @@ def _links_of_links_only(document: object) -> None:
     reader meets each link once; the PDF has a sixth of the annotations to write and join."""
     for page in document.pages:
         page.links[:] = [link for link in page.links if link[3].link is not None]
-
-
-def _leaders_as_runs(document: object) -> None:
-    """WeasyPrint lays a leader out as one text box per repetition of its pattern, each drawn with a
-    Pango layout of its own: 18,322 for the dots of a 306-entry TOC, two thirds of the time its 17 pages
-    take to write. A leader's repetitions are side by side, so each leader becomes one text box of the
-    pattern repeated, drawn in one go: the same glyphs at the same places (checked: where shaping the
-    run would place them otherwise, the leader is left as it is)."""
-    for page in document.pages:
-        for box in page._page_box.descendants():
-            if box.is_leader and len(box.children) > 1:
-                run = _one_run(box.children)
-                if run is not None:
-                    box.children = (run,)
-
-
-def _one_run(repetitions: tuple) -> TextBox | None:
-    first = repetitions[0]
-    step = first.width
-    places = sorted(box.position_x for box in repetitions)
-    if not all(isinstance(box, TextBox) and box.text == first.text and box.width == step for box in repetitions) \
-            or any(abs(after - before - step) > 1e-6 for before, after in zip(places, places[1:])):
-        return None
-    # Word and letter spacing are written into the PDF glyph by glyph, rounded: along a run the rounding
-    # adds up (half a pixel over a line), so a pattern that has them is left as it is.
-    if " " in first.text or "\u00a0" in first.text or first.style["letter_spacing"] != "normal":
-        return None
-    # The repetitions are apart in CSS: no ligature across them ("..." would become an ellipsis).
-    style = first.style.copy()
-    style["font_variant_ligatures"] = "none"
-    text = first.text * len(repetitions)
-    layout = create_layout(text, style, None, None, 0)
-    width, _ = line_size(layout.get_first_line()[0], style)
-    if abs(width - step * len(repetitions)) > 0.01:  # kerning between repetitions, say
-        return None
-    layout.deactivate()  # as WeasyPrint leaves its layouts: drawing sets them up again
-    run = first.copy_with_text(text)
-    run.style, run.pango_layout = style, layout
-    run.position_x, run.width = places[0], step * len(repetitions)
-    return run
 
 
 # One text with the three kinds of paragraph: what the line breaker needs to know of the stylesheets.
