@@ -288,6 +288,41 @@ def test_a_draft_sets_each_leader_as_its_string_once() -> None:
     assert "leader('.')" in chunk_stylesheets(sheets, edition, Chunk((FRONT,)))[0]
 
 
+@pytest.mark.parametrize("chunk", ["front matter", "index"])
+def test_links_to_other_chunks_are_written_and_share_their_styles(chunk: str, tmp_path: Path) -> None:
+    # the TOC and the index link to texts in other chunks: each link's target gets a stand-in anchor
+    # once laid out (chunks.with_stand_ins), not an id in the HTML, with which WeasyPrint would compute
+    # each link's style, and its children's, apart from its siblings'
+    import io
+
+    from make_book.assemble import assemble, editions
+    from make_book.book_html import print_html
+    from make_book.build import build_timestamp
+    from make_book.chunks import chunk_stylesheets, plan_chunks, with_pages_written, with_stand_ins
+    from make_book.config import load_config
+    from make_book.layout import PageSetup, lay_out, stylesheet_texts
+    from make_book.styles import read_styles
+    from weasyprint.formatting_structure.boxes import BlockBox, InlineBox
+
+    config = load_config(generate(tmp_path, texts=8, seed=3))
+    styles = read_styles(config.styles_dir)
+    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), styles)[0]
+    part = plan_chunks(edition)[0 if chunk == "front matter" else -1]
+    html, outside = with_pages_written(print_html(edition, build_timestamp(config), sections=frozenset(part.sections)),
+                                       {placed.anchor: 10 + 4 * n for n, placed in enumerate(edition.texts)})
+    assert set(outside) >= {placed.anchor for placed in edition.texts}
+    layout = lay_out(html, styles, PageSetup.for_reader(edition.pdf),
+                     chunk_stylesheets(stylesheet_texts(styles, html), edition, part))
+    with_stand_ins(layout, frozenset(outside))
+    links = [box for page in layout.document.pages for box in page._page_box.descendants()
+             if box.element_tag == "a" and type(box) in (BlockBox, InlineBox)]
+    assert len({id(box.element) for box in links}) == len(outside)
+    assert len({id(box.style) for box in links}) == 1
+    pdf = pikepdf.open(io.BytesIO(layout.part_pdf(edition)))
+    linked = {str(annotation.Dest) for page in pdf.pages for annotation in page.get("/Annots", [])}
+    assert linked == set(outside)
+
+
 def test_an_omnibus_with_bookmarks_its_titles_do_not_give_lays_those_chunks_out_itself(tmp_path: Path) -> None:
     # the section breaks bookmarked: the titles alone (chunks.bookmark_levels) miss them, so the
     # omnibus cannot take its tomes' pages with its own outline levels, and lays its texts out itself
