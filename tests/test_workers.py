@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -43,6 +44,23 @@ def test_a_waiting_task_of_a_lower_rank_runs_first_and_equal_ranks_in_order(one_
     sooner_still = one_worker.submit((0, 1), started_at, 0)
     starts = [future.result(timeout=30) for future in (busy, sooner_still, sooner, *later)]
     assert starts == sorted(starts)
+
+
+def test_a_freed_worker_waits_a_moment_for_the_task_that_follows_before_a_later_kind(one_worker: Workers) -> None:
+    # a tome's last chunk laid out: the thread waiting for it submits the TOC, which must not find the
+    # worker taken by a join (a later kind of task, waiting already) in the meantime
+    chunk = one_worker.submit((False, 0), started_at, 0.3)
+    join = one_worker.submit((True, 0), started_at, 0)
+    toc: list[Future] = []
+
+    def follow_up() -> None:
+        chunk.result(timeout=30)
+        toc.append(one_worker.submit((False, 0), started_at, 0))
+
+    thread = threading.Thread(target=follow_up)
+    thread.start()
+    thread.join(timeout=30)
+    assert chunk.result() < toc[0].result(timeout=30) < join.result(timeout=30)
 
 
 def test_a_task_that_fails_or_a_broken_pool_reaches_the_caller(one_worker: Workers) -> None:

@@ -33,6 +33,11 @@ from typing import Any
 
 from make_book.errors import BuildAbandoned
 
+# A task's result often has its caller submit the task that follows it (a tome's TOC once its chunks are
+# laid out), a few milliseconds later: a worker it frees while only a later kind of task waits (a join)
+# waits that long for it, so that the join does not take the worker first and hold the build's end back.
+FOLLOW_UP_SECONDS = 0.05
+
 
 class Workers:
     def __init__(self, pool: ProcessPoolExecutor, count: int) -> None:
@@ -41,6 +46,7 @@ class Workers:
         self._waiting: list[tuple[tuple, int, Callable, tuple, Future]] = []  # a heap
         self._order = itertools.count()  # equal ranks: first come, first served
         self._lock = threading.Lock()
+        self._submitted = threading.Condition(self._lock)
         self._named: dict[Hashable, Future] = {}
         self._unfinished: set[Future] = set()
         self._abandoned = False
@@ -59,6 +65,7 @@ class Workers:
             self._unfinished.add(future)
             if once is not None:
                 self._named[once] = future
+            self._submitted.notify_all()
         self._dispatch()
         return future
 
@@ -77,14 +84,14 @@ class Workers:
         with self._lock:
             ready = [heapq.heappop(self._waiting) for _ in range(min(self._free, len(self._waiting)))]
             self._free -= len(ready)
-        for _, _, fn, args, future in ready:
+        for rank, _, fn, args, future in ready:
             try:
                 self._pool.submit(_call, fn, *map(_by_reference, args)).add_done_callback(
-                    partial(self._finished, future))
+                    partial(self._finished, future, rank))
             except Exception as error:  # a broken or closed pool: the caller hears of it
-                self._finished(future, None, error)
+                self._finished(future, rank, None, error)
 
-    def _finished(self, future: Future, task: Future | None, error: BaseException | None = None) -> None:
+    def _finished(self, future: Future, rank: tuple, task: Future | None, error: BaseException | None = None) -> None:
         with self._lock:
             self._free += 1
             if self._abandoned:
@@ -95,6 +102,9 @@ class Workers:
             future.set_exception(error)
         else:
             future.set_result(task.result())
+        with self._lock:  # what the first element of a rank says: its kind (build.py: a join or not)
+            if self._waiting and self._waiting[0][0][:1] > rank[:1]:
+                self._submitted.wait(FOLLOW_UP_SECONDS)
         self._dispatch()
 
 
