@@ -95,13 +95,15 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], blank: BlankVe
                 out.pages.extend(source.pages)
             for top in tops:
                 out.copy_foreign(top).P = document
-            document.K.extend(out.copy_foreign(kid) for kid in source.Root.StructTreeRoot.K[0].K)
-        copy = (lambda item: item) if source is out else out.copy_foreign
-        for key, value in _numbers(source.Root.StructTreeRoot.ParentTree):
+            # arrays copied whole (pikepdf copies indirect objects only), not item by item: a tenth of a
+            # tome's join
+            document.K.extend(out.copy_foreign(source.make_indirect(source.Root.StructTreeRoot.K[0].K)))
+        nums = source.Root.StructTreeRoot.ParentTree.Nums
+        for key, value in _numbers(nums if source is out else out.copy_foreign(source.make_indirect(nums))):
             if key < chunk.pages:
-                page_elements.append(Array([copy(element) for element in value]))
+                page_elements.append(value)
             else:
-                links.append(copy(value))
+                links.append(value)
         moved = _mover(out, source, start)
         for level, (title, target) in zip(chunk.bookmark_levels, _outline(source), strict=True):
             bookmarks.append((level, title, moved(target)))
@@ -148,7 +150,7 @@ def _detach_tops(source: pikepdf.Pdf) -> list[pikepdf.Object]:
     root = document.objgen
     tops: dict[tuple[int, int], pikepdf.Object] = {kid.objgen: kid for kid in document.K}
     walked = set(tops)  # elements whose way up is known: a paragraph's lines stop at their paragraph
-    for _, value in _numbers(source.Root.StructTreeRoot.ParentTree):
+    for _, value in _numbers(source.Root.StructTreeRoot.ParentTree.Nums):
         for element in (value if isinstance(value, Array) else ()):
             path = []
             while element.objgen not in walked:
@@ -165,9 +167,8 @@ def _detach_tops(source: pikepdf.Pdf) -> list[pikepdf.Object]:
     return found
 
 
-def _numbers(tree: pikepdf.Object) -> list[tuple[int, pikepdf.Object]]:
+def _numbers(nums: Array) -> list[tuple[int, pikepdf.Object]]:
     """A number tree's (key, value) pairs (WeasyPrint writes one flat /Nums array)."""
-    nums = tree.Nums
     return [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
 
 
