@@ -295,6 +295,8 @@ def test_links_to_other_chunks_are_written_and_share_their_styles(chunk: str, tm
     # each link's style, and its children's, apart from its siblings'
     import io
 
+    from weasyprint.formatting_structure.boxes import BlockBox, InlineBox
+
     from make_book.assemble import assemble, editions
     from make_book.book_html import print_html
     from make_book.build import build_timestamp
@@ -302,7 +304,6 @@ def test_links_to_other_chunks_are_written_and_share_their_styles(chunk: str, tm
     from make_book.config import load_config
     from make_book.layout import PageSetup, lay_out, stylesheet_texts
     from make_book.styles import read_styles
-    from weasyprint.formatting_structure.boxes import BlockBox, InlineBox
 
     config = load_config(generate(tmp_path, texts=8, seed=3))
     styles = read_styles(config.styles_dir)
