@@ -105,9 +105,10 @@ def with_lighter_user_agent_sheet(document: HTML, sheets: tuple[str, ...]) -> HT
 # WeasyPrint computes the styles of a page and of its sixteen margin boxes for each page anew, as its page
 # type holds the page's index, which only `:nth()` selectors read (and `:first`, the index 0): about
 # 5 ms a page, most of it the margin boxes' properties computed again (`resolve_percentages` in
-# `make_margin_boxes`); 0.88 G of an 83-page chunk's 10.2 G instructions (callgrind). Without `:nth()`, pages alike in side, blankness, name and firstness get the
-# styles of the first such page; WeasyPrint's own changes to them (`_standardize_page_based_counters`,
-# the root's `overflow`) give the same values every time.
+# `make_margin_boxes`); 0.88 G of an 83-page chunk's 10.2 G instructions (callgrind). Without `:nth()`,
+# pages alike in side, blankness, name and firstness get the styles of the first such page; WeasyPrint's
+# own changes to them (`_standardize_page_based_counters`, the root's `overflow`) give the same values
+# every time.
 _set_page_type_computed_styles = page_layout.set_page_type_computed_styles
 
 
