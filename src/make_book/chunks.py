@@ -230,7 +230,7 @@ def with_stand_ins(layout: PrintLayout, targets: frozenset[str]) -> None:
     WeasyPrint gathers one from an element's id (`box.hit_area()`): WeasyPrint writes a link only to
     an anchor it has, and the join points each at the real one. Not an id in the HTML: WeasyPrint
     computes the style of an element with an id apart from its siblings', and so its children's (the
-    TOC's and the index's links: 918 styles for 306 entries)."""
+    TOC's 307 links and their spans were 920 styles, 3 once shared)."""
     anchored: set[str] = set()
     for page in layout.document.pages:
         for link_type, target, _, box in page.links:
