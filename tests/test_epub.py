@@ -142,6 +142,10 @@ def test_cover_is_large_enough(demo_build: Path) -> None:
     book = Epub(demo_build / "612-rencontres-tome-1.epub")
     image = Image.open(io.BytesIO(book.read("EPUB/images/cover.png")))
     assert image.size[0] >= 1600 and image.size[1] >= 2560
+    # the book's colour behind, white ink on it (a dark colour), and the blends between on the letters' edges
+    colours = {colour for _, colour in image.convert("RGB").getcolors(256)}
+    assert image.convert("RGB").getpixel((0, 0)) == (0x1D, 0x35, 0x57) and (255, 255, 255) in colours
+    assert len(colours) > 100
     cover = book.xml("EPUB/cover.xhtml")
     assert "612 rencontres" in cover.find(".//x:img", NS).get("alt")
 

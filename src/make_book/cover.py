@@ -17,29 +17,44 @@ WIDTH, HEIGHT = 1600, 2560
 
 
 def cover_png(meta: BookMeta, title: str, font: bytes, width: int = WIDTH) -> bytes:
-    """The cover at `width` pixels wide (the EPUB's is 1600 × 2560; the download page's is smaller)."""
+    """The cover at `width` pixels wide (the EPUB's is 1600 × 2560; the download page's is smaller).
+    Drawn as the ink's coverage, one byte a pixel, and written as a palette PNG of the blends of ink
+    and background: the same pixels as drawing in RGB (251 colours), in half the bytes and a tenth of
+    the time (an RGB PNG optimized: 0.25 s, 88 KB; this: 0.03 s, 44 KB)."""
     scale = width / WIDTH
     height = round(HEIGHT * scale)
-    image = Image.new("RGB", (width, height), meta.cover_color)
-    draw = ImageDraw.Draw(image)
-    ink = _ink_for(meta.cover_color)
+    coverage = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(coverage)
     title_font = ImageFont.truetype(io.BytesIO(font), round(150 * scale))
     small_font = ImageFont.truetype(io.BytesIO(font), round(80 * scale))
     y = 620 * scale
     for line in textwrap.wrap(meta.title, width=16):
-        draw.text((width / 2, y), line, font=title_font, fill=ink, anchor="mm")
+        draw.text((width / 2, y), line, font=title_font, fill=255, anchor="mm")
         y += 190 * scale
-    draw.line((width / 2 - 250 * scale, y + 40 * scale, width / 2 + 250 * scale, y + 40 * scale), fill=ink,
+    draw.line((width / 2 - 250 * scale, y + 40 * scale, width / 2 + 250 * scale, y + 40 * scale), fill=255,
               width=max(1, round(6 * scale)))
-    draw.text((width / 2, y + 220 * scale), title, font=small_font, fill=ink, anchor="mm")
-    draw.text((width / 2, height - 300 * scale), meta.editor, font=small_font, fill=ink, anchor="mm")
+    draw.text((width / 2, y + 220 * scale), title, font=small_font, fill=255, anchor="mm")
+    draw.text((width / 2, height - 300 * scale), meta.editor, font=small_font, fill=255, anchor="mm")
+    image = Image.frombytes("P", coverage.size, coverage.tobytes())
+    image.putpalette(_blends(_rgb(meta.cover_color), _rgb(_ink_for(meta.cover_color))))
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=width == WIDTH)  # optimizing is slow: worth it in the EPUB only
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
-def _is_dark(colour: str) -> bool:
+def _rgb(colour: str) -> tuple[int, int, int]:
     red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return red, green, blue
+
+
+def _blends(background: tuple[int, int, int], ink: tuple[int, int, int]) -> list[int]:
+    """The 256 colours of ink over background at each coverage, as PIL blends them in RGB."""
+    return [(paper * (255 - alpha) + pen * alpha + 127) // 255
+            for alpha in range(256) for paper, pen in zip(background, ink)]
+
+
+def _is_dark(colour: str) -> bool:
+    red, green, blue = _rgb(colour)
     return 0.299 * red + 0.587 * green + 0.114 * blue < 110
 
 
