@@ -219,9 +219,10 @@ LONG_PARAGRAPH = "Un paragraphe ajouté, assez long pour pousser les pages suiva
 @pytest.mark.parametrize(("edit", "laid_out"), [
     # a word in the last text: its chunk alone
     (lambda texts: (texts[-1], texts[-1].read_text(encoding="utf-8").replace(" le ", " ce ", 1)), "1 of 5"),
-    # a long paragraph in the first text: every later page moves, so its chunk, the TOC and the index
-    # are laid out again; the chunks after it keep their pages, only their folios change
-    (lambda texts: (texts[0], texts[0].read_text(encoding="utf-8") + "\n" + LONG_PARAGRAPH + "\n"), "3 of 5"),
+    # a long paragraph in the first text: every later page moves, so its chunk and the index are laid
+    # out again; the TOC's numbers are written in (late_numbers.py); the chunks after it keep their
+    # pages, only their folios change
+    (lambda texts: (texts[0], texts[0].read_text(encoding="utf-8") + "\n" + LONG_PARAGRAPH + "\n"), "2 of 5"),
 ], ids=["same page count", "page count changed"])
 def test_an_edit_lays_out_only_what_it_changes_and_gives_a_full_builds_bytes(
         whole_and_chunked: dict[str, Path], tmp_path: Path, edit, laid_out: str) -> None:
@@ -271,21 +272,64 @@ def test_an_omnibus_styled_otherwise_than_its_tomes_lays_its_texts_out_itself() 
     assert not styled_as_its_tomes(("@media print { .omnibus p { color: red } }",))
 
 
-def test_a_draft_sets_each_leader_as_its_string_once() -> None:
-    # the front matter's first layout on a first build, for its page count only: a leader takes the room
-    # of one repetition while WeasyPrint breaks lines, and is repeated to the end of its line after
+def _front_matter(manuscript: Path) -> tuple:
     from make_book.assemble import assemble, editions
-    from make_book.chunks import FRONT, Chunk, chunk_stylesheets
+    from make_book.build import build_timestamp
+    from make_book.chunks import plan_chunks
     from make_book.config import load_config
+    from make_book.layout import PageSetup
     from make_book.styles import read_styles
 
-    config = load_config(ROOT / "manuscript")
-    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), read_styles(config.styles_dir))[0]
-    sheets = ("a::after { content: leader('.') target-counter(attr(href), page); }",
-              'b::after { content: leader(dotted) " " leader("ab") leader(space); }')
-    draft = chunk_stylesheets(sheets, edition, Chunk((FRONT,)), draft=True)
-    assert draft == ("a::after { content: '.' attr(data-page); }", """b::after { content: '.' " " "ab" ' '; }""")
-    assert "leader('.')" in chunk_stylesheets(sheets, edition, Chunk((FRONT,)))[0]
+    config = load_config(manuscript)
+    styles = read_styles(config.styles_dir)
+    edition = editions(assemble(config, (1,)).book, config.editions(tomes=(1,)), styles)[0]
+    return edition, styles, PageSetup.for_reader(edition.pdf), build_timestamp(config), plan_chunks(edition)[0]
+
+
+def test_the_front_matters_numbers_written_in_are_those_it_would_be_laid_out_with(tmp_path: Path) -> None:
+    # the TOC laid out once, with placeholders, and its numbers written in at the join (late_numbers.py):
+    # the same characters at the same places as the front matter laid out with the numbers in it, for
+    # numbers of one to four digits (a number wider than its box sticks out of it, as WeasyPrint sets it)
+    import io
+    import itertools
+
+    from make_book.chunks import _laid_out, lay_out_chunk
+    from make_book.late_numbers import write_numbers
+
+    edition, styles, setup, timestamp, front = _front_matter(generate(tmp_path, texts=16, seed=3))
+    targets = [placed.anchor for placed in edition.texts] + ["contributors"]
+    numbers = dict(zip(targets, itertools.cycle((3, 8, 42, 99, 100, 577, 999, 1234, 20481))))
+    assert len(numbers) >= 9
+    laid = lay_out_chunk(edition, styles, setup, timestamp, front, {}, None)
+    assert laid.late and laid.pdf and not laid.draft and not laid.numbers
+    assert [slot.target for slot in laid.late.slots] == targets
+    late = pikepdf.open(io.BytesIO(laid.pdf))
+    write_numbers(late, laid.late, numbers)
+    late.save(tmp_path / "late.pdf")
+    written = _laid_out(edition, styles, setup, timestamp, front, numbers, None, True, late=False)
+    assert written.late is None and dict(written.numbers) == numbers
+    (tmp_path / "written.pdf").write_bytes(written.pdf)
+    assert _pages(tmp_path / "late.pdf") == _pages(tmp_path / "written.pdf")
+
+
+def test_a_page_number_set_inline_after_its_leader_is_laid_out_with_the_number(tmp_path: Path) -> None:
+    # a stylesheet whose TOC numbers follow their leaders inline (its length depends on theirs): the
+    # front matter's layout depends on its numbers; a first build's is a draft, for its page count,
+    # laid out again once the numbers are known, with them written in
+    from make_book.chunks import lay_out_chunk
+
+    manuscript = generate(tmp_path, texts=8, seed=3)
+    print_css = tmp_path / "styles" / "print.css"
+    css = print_css.read_text(encoding="utf-8")
+    assert "nav.toc a::after { content: target-counter(attr(href), page); display: inline-block;" in css
+    print_css.write_text(css + "\nnav.toc a::after { content: leader('.') target-counter(attr(href), page); "
+                         "display: inline; }\nnav.toc a > :last-child::after { content: none; }\n", encoding="utf-8")
+    edition, styles, setup, timestamp, front = _front_matter(manuscript)
+    draft = lay_out_chunk(edition, styles, setup, timestamp, front, {}, None)
+    assert draft.draft and draft.late is None and not draft.pdf
+    numbers = {placed.anchor: 5 + 2 * n for n, placed in enumerate(edition.texts)} | {"contributors": 41}
+    laid = lay_out_chunk(edition, styles, setup, timestamp, front, numbers, None)
+    assert not laid.draft and laid.late is None and laid.pdf and dict(laid.numbers) == numbers
 
 
 @pytest.mark.parametrize("chunk", ["front matter", "index"])

@@ -85,8 +85,9 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     if for_printer:
         numbers = dict(for_printer.numbers)
     # A first build knows none of the pages the TOC and the index list: the front matter is laid out
-    # for its page count only (no PDF, a draft), and the index, whose page count moves no number, waits
-    # for the texts' pages; each is then laid out once with the real numbers.
+    # at once, its numbers written in by the join (late_numbers.py; else it is a draft, for its page
+    # count, laid out again with the numbers), and the index, whose page count moves no number, waits
+    # for the texts' pages.
     known = bool(numbers)
     texts = {_first(chunk): _texts_digest(edition, chunk) for chunk in chunks}
     # The chunks whose texts changed since the last build are submitted first (equal ranks go in
@@ -97,18 +98,16 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     # build, or from the cache, with its own bookmark levels (print.css nests the texts under their tome).
     as_tomes = not edition.is_omnibus or styled_as_its_tomes(stylesheet_texts(styles, ""))
 
-    def lay_out_all(which: list[Chunk], with_pdf: Callable[[Chunk], bool],
-                    draft: Callable[[Chunk], bool] = lambda chunk: False) -> dict[Chunk, LaidChunk]:
-        asked = {chunk: ask(chunk, with_pdf(chunk), draft(chunk))
+    def lay_out_all(which: list[Chunk], pdf: bool) -> dict[Chunk, LaidChunk]:
+        asked = {chunk: ask(chunk, pdf)
                  for chunk in sorted(which, key=lambda chunk: chunk not in edited)}
-        taken = {chunk: take(chunk, with_pdf(chunk), *futures) for chunk, futures in asked.items()}
+        taken = {chunk: take(chunk, pdf, *futures) for chunk, futures in asked.items()}
         return {chunk: got.result() if isinstance(got, Future) else got for chunk, got in taken.items()}
 
-    def ask(chunk: Chunk, pdf: bool, draft: bool) -> tuple[Future, Future | None]:
+    def ask(chunk: Chunk, pdf: bool) -> tuple[Future, Future | None]:
         tome = texts_edition(edition, chunk) if as_tomes else None
         if tome is None:
-            return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf,
-                          draft), None
+            return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf), None
         laid = submit(lay_out_chunk, tome, styles, setup, timestamp, chunk, {}, cache_dir, pdf,
                       once=("chunk", setup, chunk, pdf))
         if not edition.is_omnibus or not pdf:  # bookmarks are the PDF's alone
@@ -125,9 +124,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
         # bookmarks that the titles alone do not give (a stylesheet's on paragraphs): laid out in the omnibus
         return submit(lay_out_chunk, edition, styles, setup, timestamp, chunk, numbers, cache_dir, pdf)
 
-    laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK],
-                       lambda chunk: write_pdf and (known or FRONT not in chunk.sections),
-                       lambda chunk: not known and FRONT in chunk.sections)
+    laid = lay_out_all([chunk for chunk in chunks if known or chunk.sections != BACK], write_pdf)
     # The folios of the texts' chunks, whose page counts are final now (the front matter's rarely moves).
     sheets = _FolioSheets(submit, edition, styles, setup, cache_dir) if write_pdf else None
     if sheets:
@@ -144,7 +141,7 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
                  or any(numbers.get(target, page) != page for target, page in laid[chunk].numbers)]
         if not again:
             break
-        laid |= lay_out_all(again, lambda chunk: write_pdf)
+        laid |= lay_out_all(again, write_pdf)
     else:
         raise MakeBookError(f"{edition.name}: the table of contents' page numbers do not settle; set "
                             "[pdf] chunks = 1 to lay the tome out whole")

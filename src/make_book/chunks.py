@@ -6,11 +6,13 @@ single layout gives:
 - its folios: its first page number depends on the page counts of the chunks before it, so its
   `counter(page)` boxes are not laid out (`content: none`) and the folios come from folio sheets
   (folios.py), which join.py lays over the pages of that name and number;
-- the page numbers of other chunks (the TOC's and the index's): written into the chunk
-  (`target-counter(attr(href), page)` becomes `attr(data-page)`), from the last build or a guess
-  first, and laid out again when they turned out otherwise; each link's target is given a stand-in
-  anchor where the link is, once laid out (so that WeasyPrint writes the link), which the join points
-  to the real one;
+- the page numbers of other chunks (the TOC's and the index's): `target-counter(attr(href), page)`
+  becomes `attr(data-page)`. The front matter's are placeholders, which the join replaces by the
+  numbers (late_numbers.py): its TOC is laid out once, at the start. The index's (and the front
+  matter's where its stylesheets do not allow that) are written into the chunk, from the last build
+  or a guess first, and laid out again when they turned out otherwise. Each link's target is given a
+  stand-in anchor where the link is, once laid out (so that WeasyPrint writes the link), which the
+  join points to the real one;
 - the strings the front matter sets for the running heads (the book's title): set as literals.
 """
 
@@ -34,6 +36,7 @@ from make_book.book_html import print_html
 from make_book.config import tome_edition_name
 from make_book.errors import Diagnostic
 from make_book.html_tree import parse_html
+from make_book.late_numbers import LateNumbers, late_numbers, placeholders, slots
 from make_book.layout import (
     PageSetup,
     PrintLayout,
@@ -59,9 +62,6 @@ UNKNOWN_PAGE = 999           # a page number not known yet, as wide as most
 FOLIO = re.compile(r"content\s*:\s*counter\(\s*page\s*\)\s*(?=[;}])")
 _TARGET_PAGE = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)  # taken out before any rewriting
-# leader(dotted | solid | space | "string"), and the string WeasyPrint repeats for each
-_LEADER = re.compile(r"""leader\(\s*(dotted|solid|space|'[^']*'|"[^"]*")\s*\)""")
-_LEADER_STRINGS = {"dotted": "'.'", "solid": "'_'", "space": "' '"}
 _PAGE_COUNTERS = re.compile(r"\bcounters?\(\s*pages?\b|target-counters?\(")
 # What a chunk would see otherwise than the whole tome: a page rule by the page's place in the document
 # (each chunk has a first page), and a sibling selector reaching a section from the one before it.
@@ -103,7 +103,8 @@ class LaidChunk:
     peak_mib: int = 0   # the worker's peak resident memory
     cached: bool = False
     key: str = ""       # its name in the cache
-    draft: bool = False  # laid out for its page count only (chunk_stylesheets): to be laid out again
+    draft: bool = False  # laid out for its page count only (lay_out_chunk): to be laid out again
+    late: LateNumbers | None = None  # the page numbers the join writes in (late_numbers.py)
 
     @property
     def pages(self) -> int:
@@ -182,17 +183,11 @@ def styled_as_its_tomes(styles_css: tuple[str, ...]) -> bool:
                for declarations in _OMNIBUS_RULES.findall(css))
 
 
-def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk, draft: bool = False
-                      ) -> tuple[str, ...]:
+def chunk_stylesheets(sheets: tuple[str, ...], edition: Edition, chunk: Chunk) -> tuple[str, ...]:
     """A chunk's stylesheets: no folios, link targets' pages from the HTML, and the running heads'
-    strings the front matter would have set. `draft`: each leader is its string once, the room
-    WeasyPrint gives it while it breaks lines, not repeated to the end of its line (a third of a TOC's
-    layout): a layout for the page count only."""
+    strings the front matter would have set."""
     sheets = tuple(_TARGET_PAGE.sub("attr(data-page)", FOLIO.sub("content: none", CSS_COMMENT.sub("", sheet)))
                    for sheet in sheets)
-    if draft:
-        sheets = tuple(_LEADER.sub(lambda leader: _LEADER_STRINGS.get(leader[1], leader[1]), sheet)
-                       for sheet in sheets)
     if FRONT in chunk.sections:
         return sheets
     # print.css sets `book-title` from the title page's `.book-title`, which is the book's title.
@@ -203,26 +198,27 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ") + '"'
 
 
-def with_pages_written(html: str, numbers: Mapping[str, int]) -> tuple[str, tuple[str, ...]]:
+def with_pages_written(html: str, numbers: Mapping[str, int], late: bool = False) -> tuple[str, tuple[str, ...]]:
     """The chunk's HTML with each link to an anchor outside it carrying the target's page
-    (`data-page`); and the targets (with_stand_ins). Unchanged when it links to nothing outside."""
+    (`data-page`), or with `late` its placeholder (late_numbers.py); and the targets (with_stand_ins).
+    Unchanged when it links to nothing outside."""
     document = lxml.html.document_fromstring(html)
     ids = {element.get("id") for element in document.iter() if element.get("id")}
-    outside = []
-    for link in document.iter("a"):
-        target = (link.get("href") or "").removeprefix("#")
-        if link.get("href", "").startswith("#") and target not in ids:
-            link.set("data-page", str(numbers.get(target, UNKNOWN_PAGE)))
-            if target not in outside:
-                outside.append(target)
+    links = [(link, (link.get("href") or "").removeprefix("#")) for link in document.iter("a")
+             if link.get("href", "").startswith("#")]
+    outside = tuple(dict.fromkeys(target for _, target in links if target not in ids))
     if not outside:
         return html, ()
+    shown = placeholders(outside) if late else {target: str(numbers.get(target, UNKNOWN_PAGE)) for target in outside}
+    for link, target in links:
+        if target in shown:
+            link.set("data-page", shown[target])
     # Written as XML, which html_tree parses in C into the same tree; as HTML where XML cannot hold the
     # text (a noncharacter, say), since WeasyPrint's HTML parser would misread XML's `<span/>`.
     as_xml = lxml.etree.tostring(document, method="xml", encoding="unicode", doctype="<!DOCTYPE html>")
     if parse_html(as_xml) is not None:
-        return as_xml, tuple(outside)
-    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), tuple(outside)
+        return as_xml, outside
+    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), outside
 
 
 def with_stand_ins(layout: PrintLayout, targets: frozenset[str]) -> None:
@@ -248,20 +244,30 @@ def _within(edition: Edition, sections: frozenset[str]) -> Edition:
 
 
 def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
-                  numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool = True,
-                  draft: bool = False) -> LaidChunk:
+                  numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool = True) -> LaidChunk:
     """One chunk laid out and written as a PDF of its own (in a worker process; `write_pdf` False: only
-    its page map is wanted; `draft`: only its page count, see chunk_stylesheets); from the cache when the
-    same HTML was laid out with the same stylesheets before."""
+    its page map is wanted); from the cache when the same HTML was laid out with the same stylesheets
+    before. The front matter is laid out with its numbers written in later (late_numbers.py), or
+    where its stylesheets do not allow that, with `numbers`; without any (a first build), that first
+    layout is a draft: its page count is right, its numbers are to be written in by laying it out again."""
+    late = FRONT in chunk.sections
+    laid = _laid_out(edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf, late)
+    if late and laid.late is None and numbers:
+        return _laid_out(edition, styles, setup, timestamp, chunk, numbers, cache_dir, write_pdf, late=False)
+    return laid
+
+
+def _laid_out(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.datetime, chunk: Chunk,
+              numbers: Mapping[str, int], cache_dir: Path | None, write_pdf: bool, late: bool) -> LaidChunk:
     sections = frozenset(chunk.sections)
     own = _within(edition, sections)
     lines = None
     if edition.pdf.line_breaking == "total-fit" and own.texts:
         # the reader's lines in the printer's PDF too: a bleed moves none
         lines = plan_lines(own, styles, _frame(styles, dataclasses.replace(setup, bleed=None)))
-    html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers)
-    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk, draft)
-    kind = "chunk draft" if draft else "chunk" if write_pdf else "chunk without pdf"
+    html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers, late)
+    sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
+    kind = ("chunk late" if late else "chunk") + ("" if write_pdf else " without pdf")
     key = part_key(kind, html, *sheets, setup.css, styles.digest, edition.pdf.variant, edition.identifier)
     cached = cached_part(cache_dir, key)
     if cached is not None:
@@ -277,12 +283,21 @@ def lay_out_chunk(edition: Edition, styles: Styles, setup: PageSetup, timestamp:
             if anchor not in stand_ins:
                 anchors.setdefault(anchor, number)
     levels = tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
+    shown = placeholders(outside) if late else {}
+    found = slots(layout.document, shown) if late else None
     release_memory()
-    laid = LaidChunk(chunk, layout.part_pdf(edition) if write_pdf else b"", kinds, tuple(anchors.items()), levels,
+    pdf = layout.part_pdf(edition) if write_pdf and (found is not None or not late) else b""
+    numbers_late = None
+    if found is not None:
+        numbers_late = late_numbers(pdf, found, shown) if write_pdf else LateNumbers(found, (), ())
+    # laid out with placeholders that cannot be replaced: as with numbers not known yet, a draft
+    draft = late and numbers_late is None
+    laid = LaidChunk(chunk, b"" if draft else pdf, kinds, tuple(anchors.items()), levels,
                      page_map(layout, own, stand_ins),
-                     tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
+                     () if numbers_late else tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
-                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key, draft=draft)
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key, draft=draft,
+                     late=numbers_late)
     store_part(cache_dir, key, laid)
     return laid
 

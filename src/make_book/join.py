@@ -2,7 +2,8 @@
 with a blank verso where a chunk would start on the left; the folios laid over from the folio sheets,
 as artifacts; one structure tree (each page's and each link's key in the ParentTree renumbered as
 WeasyPrint numbers them: pages first, then links); each named destination from the chunk that really
-holds the anchor; the outline rebuilt from every chunk's bookmarks; and one font per face."""
+holds the anchor; the outline rebuilt from every chunk's bookmarks; one font per face; and the front
+matter's page numbers written in (late_numbers.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from make_book.chunks import LaidChunk
 from make_book.folios import BlankVerso, FolioSheet, sheet_start
 from make_book.font_merge import merge_fonts
+from make_book.late_numbers import write_numbers
 from make_book.model import Edition, PageMap, Styles
 
 
@@ -80,8 +82,11 @@ def join(laid: Sequence[LaidChunk], sheets: Sequence[FolioSheet], blank: BlankVe
     links: list[pikepdf.Object] = []
     bookmarks: list[tuple[int, str, Array]] = []
     destinations: dict[str, Array] = {}
+    pages = anchor_pages(laid)
     for chunk, first in zip(laid, first_pages(laid), strict=True):
         source = out if chunk is laid[0] else pikepdf.open(io.BytesIO(chunk.pdf))
+        if chunk.late:
+            write_numbers(source, chunk.late, pages)
         while len(out.pages) + 1 < first:
             page_elements.append(Array())
             # a page of its own for each (a page may appear once in the tree), sharing the drawing
