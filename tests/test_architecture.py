@@ -25,7 +25,7 @@ LAYERS = [
     {"assemble"},
     {"typeset"},
     {"book_html", "fetcher", "weasyprint_hooks", "layout"},
-    {"chunks", "folios", "font_merge", "join", "chunked_layout"},
+    {"late_numbers", "chunks", "folios", "font_merge", "join", "chunked_layout"},
     {"render", "render.base", "render.epub", "render.pdf"},
     {"cache", "release"},
     {"build", "check", "fmt", "new", "watch"},

@@ -101,9 +101,7 @@ def late_numbers(pdf: bytes, found: tuple[Slot, ...], shown: Mapping[str, str]) 
     digit_glyphs: dict[str, dict[str, bytes]] = {}
     fonts = []
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        runs = {}
-        for number in sorted({slot.page for slot in found}):
-            runs[number] = [match for match in _RUN.finditer(_content(document.pages[number]))]
+        runs = {number: list(_RUN.finditer(_content(document.pages[number]))) for number in {slot.page for slot in found}}
         widths = {}
         for slot in found:
             run = next((match for match in runs[slot.page] if _at(match, slot.x, slot.y)), None)
