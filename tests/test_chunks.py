@@ -289,7 +289,7 @@ def _front_matter(manuscript: Path) -> tuple:
 def test_the_front_matters_numbers_written_in_are_those_it_would_be_laid_out_with(tmp_path: Path) -> None:
     # the TOC laid out once, with placeholders, and its numbers written in at the join (late_numbers.py):
     # the same characters at the same places as the front matter laid out with the numbers in it, for
-    # numbers of one to four digits (a number wider than its box sticks out of it, as WeasyPrint sets it)
+    # numbers of one to five digits (a number wider than its box sticks out of it, as WeasyPrint sets it)
     import io
     import itertools
 

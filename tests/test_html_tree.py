@@ -28,8 +28,8 @@ def _same(ours: ET.Element, theirs: ET.Element, path: str = "") -> None:
 @pytest.fixture(scope="module")
 def laid_out_html(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every kind of HTML a build lays out: the paragraph probe, a chunk of texts with its lines set, the
-    front matter with its TOC's pages written in, the index, a folio sheet and the blank verso; in the
-    omnibus, whose texts follow their tome's part title."""
+    front matter with its TOC's placeholders (late_numbers.py), the index with its pages written in, a
+    folio sheet and the blank verso; in the omnibus, whose texts follow their tome's part title."""
     project = make_project(tmp_path_factory.mktemp("html"), ROOT / "manuscript")
     with (project / "book.toml").open("a", encoding="utf-8") as book:
         book.write("\n[omnibus]\n")
@@ -45,20 +45,23 @@ def laid_out_html(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         return parse(html)
 
     timestamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    anchors = [placed.anchor for placed in tome.texts]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layout, "parse_html", recorded)
         for edition in (tome, omnibus):
             front, texts, *_, back = plan_chunks(edition, 2)
             assert FRONT in front.sections and back.sections == BACK
             for chunk in (front, texts, back):
-                lay_out_chunk(edition, styles, setup, timestamp, chunk, {"t1-001": 5}, None, write_pdf=False)
+                lay_out_chunk(edition, styles, setup, timestamp, chunk, dict.fromkeys(anchors, 5), None,
+                              write_pdf=False)
         folio_sheet(tome.meta.language, styles, setup, "", 1, None)
         blank_verso(tome.meta.language, styles, setup, None)
     return seen
 
 
 def test_the_print_html_gives_the_tree_weasyprint_would_parse(laid_out_html: list[str]) -> None:
-    kinds = {'class="set"': "lines set", 'data-page="5"': "TOC's pages written", 'class="contributors"': "index",
+    kinds = {'class="set"': "lines set", 'data-page="012"': "TOC's placeholders", 'data-page="5"': "pages written",
+             'class="contributors"': "index",
              'class="part"': "part title", "page: auto": "folio sheet", "break-before: right": "blank verso"}
     assert {kind for marker, kind in kinds.items() for html in laid_out_html if marker in html} == set(kinds.values())
     for html in laid_out_html:

@@ -130,8 +130,9 @@ def lay_out_in_chunks(submit: Submit, edition: Edition, styles: Styles, timestam
     if sheets:
         sheets.ask([laid[chunk] for chunk in chunks if chunk in laid])
         blank = submit(blank_verso, edition.meta.language, styles, setup, cache_dir, rank=1, once=("blank", setup))
-    # The front matter's page count moves every number its TOC lists: lay it out again until the numbers
-    # it was laid out with are the ones it gives (once more at most, in practice).
+    # The index (and a front matter with its numbers written in, not late) laid out again until the
+    # numbers it was laid out with are the ones the pages give: the front matter's page count moves
+    # them all (once more at most, in practice).
     for _ in range(SETTLE_PASSES):
         so_far = [laid[chunk] for chunk in chunks if chunk in laid]  # all but a first build's index
         numbers = anchor_pages(so_far) | {anchor: _following_first_page(so_far)
