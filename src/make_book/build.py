@@ -233,9 +233,9 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
             if chunked is None:
                 return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
             # The chunks are laid out: the join and the EPUB need only them, so each has a worker, after
-            # every edition's layout (an earlier tome's join fills the worker that the last tome's TOC,
-            # laid out again at the end, leaves idle); the printer's PDF is laid out in chunks of its
-            # own, from the same page numbers.
+            # every edition's layout (an earlier tome's join fills the worker that the last tome's index,
+            # laid out at the end, leaves idle); the printer's PDF is laid out in chunks of its own,
+            # from the same page numbers.
             parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked, joins=True)
                      for renderer in renderers if not renderer.for_printer]
             printers = tuple(renderer for renderer in renderers if renderer.for_printer)

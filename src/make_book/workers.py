@@ -2,7 +2,7 @@
 most urgent task first.
 
 ProcessPoolExecutor runs tasks in the order they are submitted; a build submits a tome's chunks, then
-learns what follows them (the TOC laid out again, the folio sheets, the join), and that work is on the
+learns what follows them (the index, the folio sheets, the join), and that work is on the
 build's critical path: behind the next tome's chunks it would leave workers idle at the end. So tasks
 wait here, in order of rank, and the pool is given only as many as it has workers.
 
@@ -33,8 +33,8 @@ from typing import Any
 
 from make_book.errors import BuildAbandoned
 
-# A task's result often has its caller submit the task that follows it (a tome's TOC once its chunks are
-# laid out), a few milliseconds later: a worker it frees while only a later kind of task waits (a join)
+# A task's result often has its caller submit the task that follows it (a tome's index once its chunks
+# are laid out), a few milliseconds later: a worker it frees while only a later kind of task waits (a join)
 # waits that long for it, so that the join does not take the worker first and hold the build's end back.
 FOLLOW_UP_SECONDS = 0.05
 
