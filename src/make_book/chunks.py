@@ -198,17 +198,17 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ") + '"'
 
 
-def with_pages_written(html: str, numbers: Mapping[str, int], late: bool = False) -> tuple[str, tuple[str, ...]]:
+def with_pages_written(html: str, numbers: Mapping[str, int], late: bool = False) -> tuple[str, dict[str, str]]:
     """The chunk's HTML with each link to an anchor outside it carrying the target's page
-    (`data-page`), or with `late` its placeholder (late_numbers.py); and the targets (with_stand_ins).
-    Unchanged when it links to nothing outside."""
+    (`data-page`), or with `late` its placeholder (late_numbers.py); and what was written for each
+    target, in order (the targets: with_stand_ins). Unchanged when it links to nothing outside."""
     document = lxml.html.document_fromstring(html)
     ids = {element.get("id") for element in document.iter() if element.get("id")}
     links = [(link, (link.get("href") or "").removeprefix("#")) for link in document.iter("a")
              if link.get("href", "").startswith("#")]
     outside = tuple(dict.fromkeys(target for _, target in links if target not in ids))
     if not outside:
-        return html, ()
+        return html, {}
     shown = placeholders(outside) if late else {target: str(numbers.get(target, UNKNOWN_PAGE)) for target in outside}
     for link, target in links:
         if target in shown:
@@ -217,8 +217,8 @@ def with_pages_written(html: str, numbers: Mapping[str, int], late: bool = False
     # text (a noncharacter, say), since WeasyPrint's HTML parser would misread XML's `<span/>`.
     as_xml = lxml.etree.tostring(document, method="xml", encoding="unicode", doctype="<!DOCTYPE html>")
     if parse_html(as_xml) is not None:
-        return as_xml, outside
-    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), outside
+        return as_xml, shown
+    return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>"), shown
 
 
 def with_stand_ins(layout: PrintLayout, targets: frozenset[str]) -> None:
@@ -265,7 +265,7 @@ def _laid_out(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.
     if edition.pdf.line_breaking == "total-fit" and own.texts:
         # the reader's lines in the printer's PDF too: a bleed moves none
         lines = plan_lines(own, styles, _frame(styles, dataclasses.replace(setup, bleed=None)))
-    html, outside = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers, late)
+    html, shown = with_pages_written(print_html(edition, timestamp, lines=lines, sections=sections), numbers, late)
     sheets = chunk_stylesheets(stylesheet_texts(styles, html), edition, chunk)
     kind = ("chunk late" if late else "chunk") + ("" if write_pdf else " without pdf")
     key = part_key(kind, html, *sheets, setup.css, styles.digest, edition.pdf.variant, edition.identifier)
@@ -273,7 +273,7 @@ def _laid_out(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.
     if cached is not None:
         return dataclasses.replace(cached, cached=True, peak_mib=0)
     layout = lay_out(html, styles, setup, sheets)
-    stand_ins = frozenset(outside)
+    stand_ins = frozenset(shown)
     with_stand_ins(layout, stand_ins)
     kinds = tuple(PageKind(page._page_box.page_type.blank, page._page_box.page_type.name)
                   for page in layout.document.pages)
@@ -283,7 +283,6 @@ def _laid_out(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.
             if anchor not in stand_ins:
                 anchors.setdefault(anchor, number)
     levels = tuple(level for page in layout.document.pages for level, _, _, _ in page.bookmarks)
-    shown = placeholders(outside) if late else {}
     found = slots(layout.document, shown) if late else None
     release_memory()
     pdf = layout.part_pdf(edition) if write_pdf and (found is not None or not late) else b""
@@ -294,7 +293,7 @@ def _laid_out(edition: Edition, styles: Styles, setup: PageSetup, timestamp: dt.
     draft = late and numbers_late is None
     laid = LaidChunk(chunk, b"" if draft else pdf, kinds, tuple(anchors.items()), levels,
                      page_map(layout, own, stand_ins),
-                     () if numbers_late else tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in outside),
+                     () if numbers_late else tuple((target, numbers.get(target, UNKNOWN_PAGE)) for target in shown),
                      layout.refused + (lines_off_plan(layout, lines, own) if lines else ()),
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, key=key, draft=draft,
                      late=numbers_late)

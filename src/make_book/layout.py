@@ -154,7 +154,7 @@ def _parsed(styles: Styles, sheets: tuple[str, ...]) -> tuple[FontConfiguration,
     with the same stylesheets: parsing them and loading their fonts was a third of a one-text chunk's
     profile, and the font configuration keeps WeasyPrint's caches of font features and line struts from
     one document to the next. Each sheet on its own: a folio sheet's set differs from the next one's by
-    its numbering alone (14 sets, 0.45 s of parsing, in a first build of the 612-text corpus)."""
+    its numbering alone (14 sets, 0.47 s of parsing, in a first build of the 612-text corpus)."""
     faces = (styles.folder, styles.digest, tuple(sheet for sheet in sheets if "@font-face" in sheet))
     if faces not in _FONTS:  # the folder: what the sheets' URLs resolve against
         if len(_FONTS) >= _FONTS_KEPT:
