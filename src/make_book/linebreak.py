@@ -5,6 +5,7 @@ points) and how they are measured is the caller's business (typeset.py)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 INFINITY = 10_000  # a penalty this high forbids a break, this low forces one (TeX's convention)
@@ -87,36 +88,47 @@ def break_lines(items: list[Item], first_width: float, width: float,
                 settings: Settings = Settings()) -> tuple[int, ...] | None:
     """The indices of the items where lines end (the last item, a forced break, included), or None
     when no pass sets the paragraph without an overfull line. The items end with a forced break."""
+    sums = _Sums(items)
     for tolerance, hyphenate, emergency in settings.passes:
-        breaks = _one_pass(items, first_width, width, settings, tolerance, hyphenate, emergency * width)
+        breaks = _one_pass(items, sums, first_width, width, settings, tolerance, hyphenate, emergency * width)
         if breaks is not None:
             return breaks
     return None
 
 
-def _one_pass(items: list[Item], first_width: float, width: float, settings: Settings, tolerance: float,
-              hyphenate: bool, emergency: float) -> tuple[int, ...] | None:
-    sum_width = sum_stretch = sum_shrink = 0.0
+class _Sums:
+    """What every pass over a paragraph needs, found once: the running sums of the widths, stretches
+    and shrinks of the boxes and glue before each item (added in the items' order, as a pass added
+    them), and the places a line may end."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self._kinds = kinds = list(map(type, items))
+        boxes_and_glue = [(0.0, 0.0, 0.0) if kind is Penalty else (item.width, item.stretch, item.shrink)
+                          for kind, item in zip(kinds, items)]
+        self.width, self.stretch, self.shrink = (list(itertools.accumulate(column, initial=0.0))
+                                                 for column in zip(*boxes_and_glue))
+        self.breakable = [index for index, (kind, previous) in enumerate(zip(kinds, [None, *kinds]))
+                          if (kind is Glue and previous is Box) or (kind is Penalty and items[index].cost < INFINITY)]
+
+    def after(self, index: int) -> tuple[float, float, float]:
+        """The running sums where the line after a break at `index` starts: the glue and penalties
+        right after a break are dropped, as TeX drops them."""
+        start = index
+        while start < len(self._kinds) and self._kinds[start] is not Box:
+            start += 1
+        return self.width[start], self.stretch[start], self.shrink[start]
+
+
+def _one_pass(items: list[Item], sums: _Sums, first_width: float, width: float, settings: Settings,
+              tolerance: float, hyphenate: bool, emergency: float) -> tuple[int, ...] | None:
     active = [_Node(-1, 0, 1, 0.0, 0.0, 0.0, 0.0, False, 0, None)]
-    for index, item in enumerate(items):
-        if isinstance(item, Box):
-            sum_width += item.width
-            sum_stretch += item.stretch
-            sum_shrink += item.shrink
+    for index in sums.breakable:
+        item = items[index]
+        if not hyphenate and type(item) is Penalty and item.flagged and item.cost > -INFINITY:
             continue
-        if isinstance(item, Glue):
-            breakable = index > 0 and isinstance(items[index - 1], Box)
-        else:
-            breakable = item.cost < INFINITY and (hyphenate or not item.flagged or item.cost <= -INFINITY)
-        if breakable:
-            active = _try_break(items, index, active, (sum_width, sum_stretch, sum_shrink),
-                                first_width, width, settings, tolerance, emergency)
-            if not active:
-                return None
-        if isinstance(item, Glue):
-            sum_width += item.width
-            sum_stretch += item.stretch
-            sum_shrink += item.shrink
+        active = _try_break(items, index, active, sums, first_width, width, settings, tolerance, emergency)
+        if not active:
+            return None
     best = min(active, key=lambda node: node.demerits) if active else None
     if best is None or best.position != len(items) - 1:
         return None
@@ -127,12 +139,11 @@ def _one_pass(items: list[Item], first_width: float, width: float, settings: Set
     return tuple(reversed(breaks))
 
 
-def _try_break(items: list[Item], index: int, active: list[_Node], sums: tuple[float, float, float],
-               first_width: float, width: float, settings: Settings, tolerance: float,
-               emergency: float) -> list[_Node]:
+def _try_break(items: list[Item], index: int, active: list[_Node], sums: _Sums, first_width: float,
+               width: float, settings: Settings, tolerance: float, emergency: float) -> list[_Node]:
     item = items[index]
-    sum_width, sum_stretch, sum_shrink = sums
-    is_penalty = isinstance(item, Penalty)
+    sum_width, sum_stretch, sum_shrink = sums.width[index], sums.stretch[index], sums.shrink[index]
+    is_penalty = type(item) is Penalty
     cost = item.cost if is_penalty else 0.0
     flagged = is_penalty and item.flagged
     forced = is_penalty and cost <= -INFINITY
@@ -162,7 +173,7 @@ def _try_break(items: list[Item], index: int, active: list[_Node], sums: tuple[f
             if fitness not in best or total < best[fitness][0]:
                 best[fitness] = (total, node)
     if best:
-        after = _sums_after(items, index, sums)
+        after = sums.after(index)
         for fitness, (total, node) in sorted(best.items()):
             kept.append(_Node(index, node.line + 1, fitness, *after, total, flagged,
                               node.hyphens_in_a_row + 1 if flagged else 0, node))
@@ -183,17 +194,3 @@ def _demerits(ratio: float, cost: float, flagged: bool, forced: bool, node: _Nod
     if forced and node.flagged:
         demerits += settings.final_hyphen_demerits
     return demerits
-
-
-def _sums_after(items: list[Item], index: int, sums: tuple[float, float, float]) -> tuple[float, float, float]:
-    """The running sums where the next line starts: the glue and penalties right after a break are
-    dropped, as TeX drops them."""
-    width, stretch, shrink = sums
-    for item in items[index:]:
-        if isinstance(item, Box):
-            break
-        if isinstance(item, Glue):
-            width += item.width
-            stretch += item.stretch
-            shrink += item.shrink
-    return width, stretch, shrink

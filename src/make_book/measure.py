@@ -17,7 +17,7 @@ class FaceMetrics:
         self._features = features or {}
         self._cmap = frozenset(face.unicodes)
         # A plain dict, not functools' cache on a bound method: no reference cycle, so the widths are
-        # freed as soon as the line breaking is done, before the layout needs the memory.
+        # freed as soon as their setter is let go (typeset._setter), not at a later garbage collection.
         self._widths: dict[str, float] = {}
 
     def covers(self, text: str) -> bool:
