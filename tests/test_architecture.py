@@ -95,7 +95,7 @@ class PlainTextRenderer:
     """A throwaway output: each edition's texts as plain text, registered by this test alone."""
 
     name, suffix, label = "txt", ".txt", "le texte brut"
-    needs_layout, for_printer, validator = False, False, ""
+    needs_layout, for_printer, validator, weight = False, False, "", 1
 
     def selected(self, formats: tuple[str, ...], pdf: object) -> bool:
         return self.name in formats

@@ -234,10 +234,14 @@ def _render_all(editions: tuple[Edition, ...], styles: Styles, renderers: tuple[
                 return submit(render_edition, edition, styles, renderers, timestamp, stem).result()
             # The chunks are laid out: the join and the EPUB need only them, so each has a worker, after
             # every edition's layout (an earlier tome's join fills the worker that the last tome's index,
-            # laid out at the end, leaves idle); the printer's PDF is laid out in chunks of its own,
-            # from the same page numbers.
-            parts = [submit(render_edition, edition, styles, (renderer,), timestamp, stem, chunked, joins=True)
-                     for renderer in renderers if not renderer.for_printer]
+            # laid out at the end, leaves idle), the heaviest first: the last edition's ends the build, so
+            # it takes the first worker free (the EPUB the next); the printer's PDF is laid out in chunks
+            # of its own, from the same page numbers.
+            own = [renderer for renderer in renderers if not renderer.for_printer]
+            submitted = {renderer.name: submit(render_edition, edition, styles, (renderer,), timestamp, stem,
+                                               chunked, joins=True)
+                         for renderer in sorted(own, key=lambda renderer: -renderer.weight)}
+            parts = [submitted[renderer.name] for renderer in own]
             printers = tuple(renderer for renderer in renderers if renderer.for_printer)
             if printers:
                 printer = lay_out_in_chunks(submit, edition, styles, timestamp, cache_dir, for_printer=chunked)

@@ -38,6 +38,7 @@ class Renderer(Protocol):
     needs_layout: bool   # whether it needs the print layout (the PDF does, the EPUB for its page-list)
     for_printer: bool    # whether it writes the printer's layout (bleed, crop marks), laid out apart
     validator: str       # what `make-book check` runs on its files: "epub", "pdf" or "" (none)
+    weight: int          # its work against the others': an edition's outputs are given workers heaviest first
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         """Whether this build writes it, given the formats asked for."""

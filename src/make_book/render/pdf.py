@@ -11,6 +11,7 @@ from make_book.render.base import RenderJob
 class PdfRenderer:
     name, suffix, label = "pdf", ".pdf", "le PDF (lecture, impression)"
     needs_layout, for_printer, validator = True, False, "pdf"
+    weight = 2
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return self.name in formats
@@ -22,6 +23,7 @@ class PdfRenderer:
 class PrinterPdfRenderer:
     name, suffix, label = "print", "-print.pdf", "le PDF pour l’imprimeur (fonds perdus, traits de coupe)"
     needs_layout, for_printer, validator = False, True, "pdf"
+    weight = 2
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return "pdf" in formats and pdf.print_variant
