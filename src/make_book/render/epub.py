@@ -98,7 +98,7 @@ class _Writer(epub.EpubWriter):
 class EpubRenderer:
     name, suffix, label = "epub", ".epub", "l’EPUB (liseuses, tablettes)"
     needs_layout, for_printer, validator = True, False, "epub"  # the layout gives the page-list
-    weight = 1  # 0.4-0.5 s for a 900-page tome of the benchmark corpus, its PDF's join 1.2 s
+    weight = 1  # 0.4-0.7 s for an 800-page tome of the benchmark corpus, its PDF's join 1.0-1.6 s
 
     def selected(self, formats: tuple[str, ...], pdf: PdfOptions) -> bool:
         return self.name in formats
