@@ -326,14 +326,16 @@ def item_lists(draw: st.DrawFn) -> list:
 
 
 @settings(max_examples=300, deadline=None)
-@given(item_lists(), st.sampled_from([150, 200, 250]), st.sampled_from([1.0, 2.0, 4.0]))
+@given(item_lists(), st.sampled_from([150, 200, 250]), st.sampled_from([1.0, 2.0, 4.0]), st.booleans())
 def test_the_chosen_breaks_have_the_least_demerits_of_all_possible_ones(items: list, width: int,
-                                                                         tolerance: float) -> None:
-    """Total fit is exact: against every sequence of legal breaks, searched exhaustively."""
-    one_pass = Settings(passes=((tolerance, True, 0.0),), triple_hyphen_demerits=0)
+                                                                         tolerance: float, hyphenate: bool) -> None:
+    """Total fit is exact: against every sequence of legal breaks, searched exhaustively; a pass without
+    hyphenation breaks at no hyphenation point (a flagged penalty), but at the forced end."""
+    one_pass = Settings(passes=((tolerance, hyphenate, 0.0),), triple_hyphen_demerits=0)
     legal = [index for index, item in enumerate(items)
              if (isinstance(item, Glue) and isinstance(items[index - 1], Box))
-             or (isinstance(item, Penalty) and item.cost < 10_000)]
+             or (isinstance(item, Penalty) and item.cost < 10_000
+                 and (hyphenate or not item.flagged or item.cost <= -10_000))]
     widths = (width - 20, width)
     best = _least_demerits(items, legal, widths, one_pass, tolerance)
     breaks = break_lines(items, *widths, one_pass)

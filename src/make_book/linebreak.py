@@ -99,7 +99,7 @@ def break_lines(items: list[Item], first_width: float, width: float,
 class _Sums:
     """What every pass over a paragraph needs, found once: the running sums of the widths, stretches
     and shrinks of the boxes and glue before each item (added in the items' order, as a pass added
-    them), and the places a line may end."""
+    them), and the places a line may end, with hyphenation and without."""
 
     def __init__(self, items: list[Item]) -> None:
         self._kinds = kinds = list(map(type, items))
@@ -109,6 +109,9 @@ class _Sums:
                                                  for column in zip(*boxes_and_glue))
         self.breakable = [index for index, (kind, previous) in enumerate(zip(kinds, [None, *kinds]))
                           if (kind is Glue and previous is Box) or (kind is Penalty and items[index].cost < INFINITY)]
+        # a pass without hyphenation breaks at no hyphenation point, but still where it must
+        self.unhyphenated = [index for index in self.breakable if kinds[index] is not Penalty
+                             or not items[index].flagged or items[index].cost <= -INFINITY]
 
     def after(self, index: int) -> tuple[float, float, float]:
         """The running sums where the line after a break at `index` starts: the glue and penalties
@@ -122,10 +125,7 @@ class _Sums:
 def _one_pass(items: list[Item], sums: _Sums, first_width: float, width: float, settings: Settings,
               tolerance: float, hyphenate: bool, emergency: float) -> tuple[int, ...] | None:
     active = [_Node(-1, 0, 1, 0.0, 0.0, 0.0, 0.0, False, 0, None)]
-    for index in sums.breakable:
-        item = items[index]
-        if not hyphenate and type(item) is Penalty and item.flagged and item.cost > -INFINITY:
-            continue
+    for index in sums.breakable if hyphenate else sums.unhyphenated:
         active = _try_break(items, index, active, sums, first_width, width, settings, tolerance, emergency)
         if not active:
             return None
